@@ -1,0 +1,242 @@
+"""ONNX export of DeiT / DynamicViT for onnxruntime-web's native WebGPU execution provider.
+
+The wrappers below re-trace the eval path of ``models.dynamicvit`` so that every node lands on the
+WebGPU EP (``disable_cpu_ep_fallback``; see models/CONTRACT.md for what fails there):
+- no shape arithmetic: with a dynamic batch axis, ``x.reshape(B, N, ...)`` or ``t.expand(B, -1, -1)``
+  trace into Shape -> Gather -> Concat subgraphs on int64 that ORT puts on the CPU EP. Reshapes use
+  constant ONNX shapes with ``0`` (copy that dim), broadcasts use constant shapes or ``x * 0 + y``;
+- token selection is TopK (K = the ``keep_count_stage*`` input) + GatherElements, with no int64
+  arithmetic (see ``_SelectTokens``);
+- the keep score is KEEP minus DROP logit (no LogSoftmax kernel on WebGPU; same order).
+The parity tests check them against ``forward_pruned`` / ``forward`` of the PyTorch models.
+
+Exporter: the TorchScript tracer (``dynamo=False``). ``autograd.Function.symbolic`` lets us write the
+exact ONNX nodes of the selection step and the constant-shape reshapes, and K stays a plain graph input;
+the dynamo path would have to carry data-dependent sizes (``int(k.item())``) as unbacked symbols.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from models.dynamicvit import NUM_PATCHES, Attention, Block, DynamicVisionTransformer, PredictorLG, VisionTransformer
+
+OPSET = 17
+DVIT_INPUTS = ["pixel_values", "keep_count_stage1", "keep_count_stage2", "keep_count_stage3"]
+DVIT_OUTPUTS = ["logits", "kept_positions_stage1", "kept_positions_stage2", "kept_positions_stage3"]
+DEIT_INPUTS = ["pixel_values"]
+DEIT_OUTPUTS = ["logits"]
+
+
+class _ReshapeConst(torch.autograd.Function):
+    """Reshape to a constant ONNX shape; 0 copies the input dim (ONNX semantics, allowzero=0)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:  # type: ignore[override]
+        return x.reshape([x.shape[i] if s == 0 else s for i, s in enumerate(shape)])
+
+    @staticmethod
+    def symbolic(g, x, shape):  # type: ignore[no-untyped-def]
+        return g.op("Reshape", x, g.op("Constant", value_t=torch.tensor(shape, dtype=torch.int64)))
+
+
+def reshape_const(x: torch.Tensor, *shape: int) -> torch.Tensor:
+    return _ReshapeConst.apply(x, tuple(shape))
+
+
+class _ScaledQKV(nn.Module):
+    """qkv Linear with the softmax scale folded into its q rows: one kernel less per block
+    (exact for head dim 64, where the scale is 1/8)."""
+
+    def __init__(self, attn: Attention):
+        super().__init__()
+        C = attn.proj.in_features
+        scale = torch.ones(3 * C)
+        scale[:C] = attn.scale
+        with torch.no_grad():
+            self.register_buffer("weight", attn.qkv.weight.detach() * scale[:, None])
+            self.register_buffer("bias", attn.qkv.bias.detach() * scale)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+
+def _attention(attn: Attention, qkv_proj: _ScaledQKV, x: torch.Tensor) -> torch.Tensor:
+    C = attn.proj.in_features  # python ints: sizes read from tensors would be traced
+    H = attn.num_heads
+    # Split (unbind) instead of three Gathers
+    q, k, v = reshape_const(qkv_proj(x), 0, -1, 3, H, C // H).permute(2, 0, 3, 1, 4).unbind(0)
+    a = (q @ k.transpose(-2, -1)).softmax(dim=-1)
+    return attn.proj(reshape_const((a @ v).transpose(1, 2), 0, -1, C))
+
+
+def _block(blk: Block, qkv_proj: _ScaledQKV, x: torch.Tensor) -> torch.Tensor:
+    x = x + _attention(blk.attn, qkv_proj, blk.norm1(x))
+    return x + blk.mlp(blk.norm2(x))
+
+
+def _keep_score(pred: PredictorLG, x: torch.Tensor) -> torch.Tensor:
+    """KEEP logit minus DROP logit: same order as the official log_softmax(...)[..., 0] (a strictly
+    increasing function of it) without LogSoftmax (no WebGPU kernel) and without its saturation to 0."""
+    x = pred.in_conv(x)
+    half = pred.in_conv[1].out_features // 2
+    local_x = x[:, :, :half]
+    global_x = x[:, :, half:].mean(dim=1, keepdim=True)
+    # broadcast [B,1,C/2] to [B,N,C/2] without Shape ops: add a zero tensor of the target shape
+    global_x = global_x + local_x * 0.0
+    logits = pred.out_conv[:-1](torch.cat([local_x, global_x], dim=-1))
+    return logits[:, :, 0] - logits[:, :, 1]
+
+
+class _SelectTokens(torch.autograd.Function):
+    """Keep the k highest-score patch tokens (descending) and map them to original positions.
+
+    ONNX: TopK -> int64 indices. The WebGPU EP has no int64 Cast/Expand/GatherElements-on-int64-data,
+    so indices are turned into float through GatherElements on a float iota / position table
+    (exact for values < 2**24), and into int32 by a float Cast for the token gather.
+    """
+
+    @staticmethod
+    def forward(ctx, patches, score, k, k_prev, positions, dim):  # type: ignore[override]
+        idx = torch.topk(score, int(k.reshape(()).item()), dim=1, largest=True, sorted=True).indices
+        gathered = torch.gather(patches, 1, idx.unsqueeze(-1).expand(-1, -1, dim))
+        return gathered, torch.gather(positions, 1, idx)
+
+    @staticmethod
+    def symbolic(g, patches, score, k, k_prev, positions, dim):  # type: ignore[no-untyped-def]
+        def const(t: torch.Tensor):  # type: ignore[no-untyped-def]
+            return g.op("Constant", value_t=t)
+
+        _, idx = g.op("TopK", score, k, axis_i=1, largest_i=1, sorted_i=1, outputs=2)
+        arange = const(torch.arange(NUM_PATCHES, dtype=torch.float32).reshape(1, -1))
+        if k_prev is None or k_prev.node().mustBeNone():
+            iota = arange
+        else:  # the current list holds k_prev tokens
+            iota = g.op("Slice", arange, const(torch.tensor([0])), k_prev, const(torch.tensor([1])))
+        iota = g.op("Add", g.op("Mul", score, const(torch.tensor(0.0))), iota)  # [B, N]
+        rel = g.op("Cast", g.op("GatherElements", iota, idx, axis_i=1), to_i=6)  # int32 [B, k]
+        rel = g.op("Unsqueeze", rel, const(torch.tensor([-1])))
+        rel = g.op("Expand", rel, const(torch.tensor([1, 1, dim])))
+        gathered = g.op("GatherElements", patches, rel, axis_i=1)
+        return gathered, g.op("GatherElements", positions, idx, axis_i=1)
+
+
+class _PatchEmbed(nn.Module):
+    """The stride-16 patch Conv as reshape -> transpose -> MatMul: same result, and on software
+    WebGPU (SwiftShader) the Conv kernel alone took ~20x longer than this whole subgraph."""
+
+    def __init__(self, model: VisionTransformer):
+        super().__init__()
+        proj = model.patch_embed.proj
+        self.patch = proj.kernel_size[0]
+        self.grid = round(model.patch_embed.num_patches**0.5)
+        self.register_buffer("weight", proj.weight.detach().reshape(proj.out_channels, -1).t().contiguous())
+        self.register_buffer("bias", proj.bias.detach().clone())
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        g, p = self.grid, self.patch
+        x = reshape_const(pixel_values, 0, 3, g, p, g, -1).permute(0, 2, 4, 1, 3, 5)  # [B, g, g, 3, p, p]
+        return reshape_const(x, 0, -1, 3 * p * p) @ self.weight + self.bias
+
+
+def _embed(model: VisionTransformer, patch_embed: _PatchEmbed, pixel_values: torch.Tensor) -> torch.Tensor:
+    patches = patch_embed(pixel_values)
+    cls = patches[:, :1] * 0.0 + model.cls_token  # [B,1,C] without Expand(Shape(x))
+    return torch.cat([cls, patches], dim=1) + model.pos_embed
+
+
+class DeiTOnnx(nn.Module):
+    def __init__(self, model: VisionTransformer):
+        super().__init__()
+        self.model = model
+        self.qkv = nn.ModuleList([_ScaledQKV(blk.attn) for blk in model.blocks])
+        self.patch_embed = _PatchEmbed(model)
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        m = self.model
+        x = _embed(m, self.patch_embed, pixel_values)
+        for blk, qkv in zip(m.blocks, self.qkv):
+            x = _block(blk, qkv, x)
+        return m.head(m.norm(x)[:, 0])
+
+
+class DynamicViTOnnx(nn.Module):
+    """Outputs logits and, per stage, the original patch positions kept (descending keep score)."""
+
+    def __init__(self, model: DynamicVisionTransformer):
+        super().__init__()
+        self.model = model
+        self.qkv = nn.ModuleList([_ScaledQKV(blk.attn) for blk in model.blocks])
+        self.patch_embed = _PatchEmbed(model)
+
+    def forward(
+        self,
+        pixel_values: torch.Tensor,
+        keep_count_stage1: torch.Tensor,
+        keep_count_stage2: torch.Tensor,
+        keep_count_stage3: torch.Tensor,
+    ) -> tuple[torch.Tensor, ...]:
+        m = self.model
+        counts = [keep_count_stage1, keep_count_stage2, keep_count_stage3]
+        x = _embed(m, self.patch_embed, pixel_values)
+        # original positions as float (exact below 2**24): the WebGPU EP gathers float, not int64
+        positions = x[:, 1:, 0] * 0.0 + torch.arange(NUM_PATCHES, dtype=torch.float32)
+        kept: list[torch.Tensor] = []
+        stage = 0
+        for i, (blk, qkv) in enumerate(zip(m.blocks, self.qkv)):
+            if i in m.pruning_loc:
+                patches = x[:, 1:]
+                score = _keep_score(m.score_predictor[stage], patches)
+                k_prev = counts[stage - 1] if stage > 0 else None
+                patches, positions = _SelectTokens.apply(
+                    patches, score, counts[stage], k_prev, positions, m.embed_dim
+                )
+                x = torch.cat([x[:, :1], patches], dim=1)
+                kept.append(positions.to(torch.int32))
+                stage += 1
+            x = _block(blk, qkv, x)
+        return (m.head(m.norm(x)[:, 0]), *kept)
+
+
+def export_dynamicvit(model: DynamicVisionTransformer, path: Path, opset: int = OPSET) -> None:
+    model = model.eval()
+    counts = [torch.tensor([c], dtype=torch.int64) for c in (137, 96, 67)]
+    args = (torch.zeros(1, 3, 224, 224), *counts)
+    dyn = {"pixel_values": {0: "batch"}, "logits": {0: "batch"}}
+    for p, name in enumerate(DVIT_OUTPUTS[1:], start=1):
+        dyn[name] = {0: "batch", 1: f"k{p}"}
+    _export(DynamicViTOnnx(model), args, path, DVIT_INPUTS, DVIT_OUTPUTS, dyn, opset)
+
+
+def export_deit(model: VisionTransformer, path: Path, opset: int = OPSET) -> None:
+    dyn = {"pixel_values": {0: "batch"}, "logits": {0: "batch"}}
+    _export(DeiTOnnx(model.eval()), (torch.zeros(1, 3, 224, 224),), path, DEIT_INPUTS, DEIT_OUTPUTS, dyn, opset)
+
+
+def _export(
+    wrapper: nn.Module,
+    args: tuple,
+    path: Path,
+    inputs: list[str],
+    outputs: list[str],
+    dynamic_axes: dict,
+    opset: int,
+) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            wrapper,
+            args,
+            str(path),
+            input_names=inputs,
+            output_names=outputs,
+            dynamic_axes=dynamic_axes,
+            opset_version=opset,
+            do_constant_folding=True,
+            dynamo=False,
+        )

@@ -1,0 +1,137 @@
+"""ONNX Runtime (CPU) vs the PyTorch eval path: logits difference and per-stage kept sets."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+import torch
+
+from models.dynamicvit import NUM_PATCHES, DynamicVisionTransformer, VisionTransformer, keep_counts
+
+TOLERANCE = 1e-4
+KEEP_RATIOS = (0.5, 0.7, 0.9)
+BATCH_SIZES = (1, 3)
+
+
+@dataclass
+class Case:
+    keep_ratio: float | None
+    batch: int
+    logits_max_abs_diff: float
+    kept_set_sym_diff: list[int]  # per stage, summed over the batch; 0 = identical sets
+    min_score_gap: list[float]  # per stage, PyTorch score of the k-th minus the (k+1)-th kept token
+
+
+def session(path: Path) -> ort.InferenceSession:
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 2
+    opts.log_severity_level = 3
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+def inputs_for(batch: int, seed: int) -> torch.Tensor:
+    return torch.randn(batch, 3, 224, 224, generator=torch.Generator().manual_seed(seed))
+
+
+def count_feeds(keep_ratio: float) -> dict[str, np.ndarray]:
+    return {
+        f"keep_count_stage{p + 1}": np.array([k], dtype=np.int64)
+        for p, k in enumerate(keep_counts(keep_ratio, NUM_PATCHES))
+    }
+
+
+def torch_pruned(model: DynamicVisionTransformer, x: torch.Tensor, keep_ratio: float):
+    """forward_pruned plus each stage's keep scores (log-probability of KEEP), captured by hooks."""
+    scores: list[torch.Tensor] = []
+    hooks = [p.register_forward_hook(lambda _m, _i, out: scores.append(out[:, :, 0])) for p in model.score_predictor]
+    try:
+        with torch.no_grad():
+            out = model.forward_pruned(x, keep_ratio)
+    finally:
+        for h in hooks:
+            h.remove()
+    return out, scores
+
+
+def score_gap(score: torch.Tensor, k: int) -> float:
+    """Smallest margin over the batch between the k-th and (k+1)-th highest score (0 = a tie at the cut)."""
+    if k >= score.shape[1]:
+        return float("inf")
+    s = torch.sort(score.double(), dim=1, descending=True).values
+    return float((s[:, k - 1] - s[:, k]).min())
+
+
+def dynamicvit_cases(
+    model: DynamicVisionTransformer,
+    onnx_path: Path,
+    keep_ratios: tuple[float, ...] = KEEP_RATIOS,
+    batches: tuple[int, ...] = BATCH_SIZES,
+    seed: int = 0,
+) -> list[Case]:
+    sess = session(onnx_path)
+    cases = []
+    for b in batches:
+        x = inputs_for(b, seed + b)
+        for rho in keep_ratios:
+            ref, scores = torch_pruned(model, x, rho)
+            got = sess.run(None, {"pixel_values": x.numpy(), **count_feeds(rho)})
+            counts = keep_counts(rho, NUM_PATCHES)
+            sym = []
+            for p in range(len(counts)):
+                want = ref.kept_positions[p].numpy()
+                have = got[1 + p]
+                sym.append(sum(len(set(want[i].tolist()) ^ set(have[i].tolist())) for i in range(b)))
+            cases.append(
+                Case(
+                    rho,
+                    b,
+                    float(np.abs(ref.logits.numpy() - got[0]).max()),
+                    sym,
+                    [score_gap(s, k) for s, k in zip(scores, counts)],
+                )
+            )
+    return cases
+
+
+def deit_cases(
+    model: VisionTransformer, onnx_path: Path, batches: tuple[int, ...] = BATCH_SIZES, seed: int = 0
+) -> list[Case]:
+    sess = session(onnx_path)
+    cases = []
+    for b in batches:
+        x = inputs_for(b, seed + b)
+        with torch.no_grad():
+            ref = model(x).numpy()
+        got = sess.run(None, {"pixel_values": x.numpy()})[0]
+        cases.append(Case(None, b, float(np.abs(ref - got).max()), [], []))
+    return cases
+
+
+def summary(cases: list[Case], tolerance: float | None = TOLERANCE) -> dict[str, Any]:
+    """The card's parity block."""
+    worst = max(c.logits_max_abs_diff for c in cases)
+    identical = all(sum(c.kept_set_sym_diff) == 0 for c in cases)
+    out: dict[str, Any] = {
+        "backend": f"onnxruntime {ort.__version__} CPUExecutionProvider vs PyTorch {torch.__version__.split('+')[0]} eval",
+        "reference": "DynamicVisionTransformer.forward_pruned (argsort of log_softmax keep scores) / VisionTransformer.forward",
+        "input": "seeded standard-normal tensors",
+        "tolerance": tolerance,
+        "logits_max_abs_diff": float(f"{worst:.3g}"),
+        "kept_sets_identical": identical,
+        "keep_ratios_checked": sorted({c.keep_ratio for c in cases if c.keep_ratio is not None}),
+        "batch_sizes": sorted({c.batch for c in cases}),
+        "cases": [_rounded(c) for c in cases],
+    }
+    if tolerance is not None:
+        out["passed"] = worst <= tolerance and identical
+    return out
+
+
+def _rounded(c: Case) -> dict[str, Any]:
+    d = asdict(c)
+    d["logits_max_abs_diff"] = float(f"{c.logits_max_abs_diff:.3g}")
+    d["min_score_gap"] = [None if g == float("inf") else float(f"{g:.3g}") for g in c.min_score_gap]
+    return d

@@ -1,0 +1,53 @@
+"""Shared fixtures: random official-format checkpoints of DeiT-Ti and DeiT-S, exported once per session."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import torch
+
+from models.dynamicvit import CONFIGS, DynamicVisionTransformer, VisionTransformer
+from models.checkpoint import load_checkpoint
+from models.export import ExportResult, export_pair
+from models.export import main as export_main
+from models.make_fixtures import random_pair, save_official
+
+torch.set_num_threads(2)
+
+
+@dataclass
+class Exported:
+    dvit: DynamicVisionTransformer
+    deit: VisionTransformer
+    dvit_ckpt: Path
+    deit_ckpt: Path
+    result: ExportResult
+
+
+def _export(tmp: Path, size: str, seed: int, fp16: bool, via_cli: bool) -> Exported:
+    dvit, twin = random_pair(CONFIGS[size], 1000, seed)
+    dpath = save_official(dvit, tmp / f"dynamicvit_{size}.pth")
+    tpath = save_official(twin, tmp / f"{size}.pth")
+    out = tmp / "models" / size
+    if via_cli:  # the user's command: python -m models.export --dynamicvit ... --deit ... --out ...
+        argv = ["--dynamicvit", str(dpath), "--deit", str(tpath), "--out", str(out)] + (["--fp16"] if fp16 else [])
+        assert export_main(argv) == 0
+        cards = {f: json.loads((out / f"{f}.json").read_text()) for f in ("dynamicvit", "deit")}
+        result = ExportResult(out, cards)
+    else:
+        result = export_pair(
+            load_checkpoint(dpath, "dynamicvit"), load_checkpoint(tpath, "deit"), out, fp16=fp16, log=lambda *_: None
+        )
+    return Exported(dvit, twin, dpath, tpath, result)
+
+
+@pytest.fixture(scope="session")
+def tiny_export(tmp_path_factory: pytest.TempPathFactory) -> Exported:
+    return _export(tmp_path_factory.mktemp("ti"), "deit_tiny", seed=1, fp16=True, via_cli=False)
+
+
+@pytest.fixture(scope="session")
+def small_export(tmp_path_factory: pytest.TempPathFactory) -> Exported:
+    return _export(tmp_path_factory.mktemp("s"), "deit_small", seed=2, fp16=False, via_cli=True)

@@ -1,0 +1,99 @@
+"""Smoke tests of the demo-model pipeline: generator determinism / masks / labels, and a few training steps
+of the teacher and DynamicViT student phases on tiny shapes (embed_dim 16, depth 12, batch 2)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from models.data.emoji_classes import LABELS, NUM_CLASSES
+from models.data.generate import COVERAGE_RANGE, generate, render_sample
+from models.dynamicvit import DynamicVisionTransformer, VisionTransformer
+from models.losses import dynamicvit_loss, ratio_loss
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny shapes: one intra-op thread is faster (and immune to a busy shared CPU)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def test_classes():
+    assert NUM_CLASSES >= 20 and len(set(LABELS)) == NUM_CLASSES
+
+
+def test_generator_deterministic_and_masks_in_range():
+    for i in range(4):
+        a, ma, la = render_sample(7, i)
+        b, mb, lb = render_sample(7, i)
+        assert a.shape == (224, 224, 3) and a.dtype == np.uint8 and ma.shape == (14, 14)
+        assert np.array_equal(a, b) and np.array_equal(ma, mb) and la == lb
+        assert 0 <= la < NUM_CLASSES
+        assert COVERAGE_RANGE[0] <= ma.mean() <= COVERAGE_RANGE[1]
+    assert not np.array_equal(render_sample(7, 0)[0], render_sample(8, 0)[0])
+
+
+def test_generate_files(tmp_path):
+    meta = generate(str(tmp_path / "d"), 3, seed=3)
+    imgs = np.load(tmp_path / "d" / "images.npy")
+    assert imgs.shape == (3, 224, 224, 3) and meta["complete"]
+    assert np.array_equal(imgs[1], render_sample(3, 1)[0])
+
+
+def test_ratio_loss_targets():
+    d = [torch.full((2, 196), v) for v in (0.7, 0.49, 0.343)]
+    assert ratio_loss(d, 0.7).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def _tiny(cls, **kw):
+    return cls(num_classes=5, embed_dim=16, depth=12, num_heads=2, **kw)
+
+
+def test_teacher_and_student_steps():
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 224, 224)
+    y = torch.tensor([1, 3])
+    teacher = _tiny(VisionTransformer)
+    opt = torch.optim.AdamW(teacher.parameters(), lr=1e-3)
+    for _ in range(2):
+        loss = torch.nn.functional.cross_entropy(teacher(x), y)
+        assert torch.isfinite(loss)
+        opt.zero_grad(); loss.backward(); opt.step()
+    teacher.eval()
+    student = _tiny(DynamicVisionTransformer, keep_ratio=0.7)
+    missing, unexpected = student.load_state_dict(teacher.state_dict(), strict=False)
+    assert not unexpected and all(k.startswith("score_predictor.") for k in missing)
+    pred = [p for n, p in student.named_parameters() if n.startswith("score_predictor.")]
+    before = [p.detach().clone() for p in pred]
+    opt = torch.optim.AdamW([{"params": pred, "lr": 1e-3}], lr=1e-3)
+    for _ in range(2):
+        with torch.no_grad():
+            f = teacher.forward_features(x)
+        out = student.forward_train(x)
+        parts = dynamicvit_loss(out.logits, out.patch_tokens, out.final_decision, out.stage_decisions, y,
+                                teacher.forward_head(f), f[:, 1:], keep_ratio=0.7)
+        assert torch.isfinite(parts.total)
+        opt.zero_grad(); parts.total.backward(); opt.step()
+    assert any(not torch.equal(a, b.detach()) for a, b in zip(before, pred))
+    out = student.forward_pruned(x, 0.7)
+    assert [p.shape[1] for p in out.kept_positions] == [137, 96, 67]
+
+
+def test_train_cli_resumes(tmp_path):
+    from models.train import main
+
+    data = tmp_path / "data"
+    generate(str(data), 4, seed=5)
+    common = ["--data", str(data), "--val", str(data), "--embed-dim", "16", "--heads", "2", "--batch", "2",
+              "--log-every", "1", "--threads", "1", "--max-steps-this-run", "1"]
+    main(["teacher", "--out", str(tmp_path / "t"), *common])
+    ck = torch.load(tmp_path / "t" / "ckpt.pth", weights_only=False)
+    assert ck["step"] == 1
+    main(["teacher", "--out", str(tmp_path / "t"), *common[:-1], "2"])
+    assert torch.load(tmp_path / "t" / "ckpt.pth", weights_only=False)["step"] == 2
+    main(["student", "--teacher", str(tmp_path / "t" / "ckpt.pth"), "--out", str(tmp_path / "s"),
+          "--freeze-backbone", "0", *common])
+    assert torch.load(tmp_path / "s" / "ckpt.pth", weights_only=False)["step"] == 1
