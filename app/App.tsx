@@ -1,0 +1,61 @@
+import { Benchmark } from './components/Benchmark.tsx';
+import { DropZone, SampleGallery } from './components/ImageInput.tsx';
+import { LoadProgress } from './components/LoadProgress.tsx';
+import { ModelInfo, ModelPicker, OfficialCheckpoints } from './components/ModelPanel.tsx';
+import { ErrorNotice, FallbackNotice, GpuNote } from './components/Notices.tsx';
+import { OverlayView } from './components/Overlay.tsx';
+import { Predictions } from './components/Predictions.tsx';
+import { StatusBar } from './components/StatusBar.tsx';
+import { RhoSlider, StageTable } from './components/TokenControls.tsx';
+
+export function App() {
+  return (
+    <>
+      <header className="top">
+        <div>
+          <h1>DynamicViT in your browser</h1>
+          <p className="muted small">
+            Token sparsification (Rao et al., NeurIPS 2021): predictors before blocks 3, 6, 9 drop uninformative patch tokens. See which ones, and time it
+            against full DeiT on your GPU.
+          </p>
+        </div>
+        <StatusBar />
+      </header>
+      <main>
+        <FallbackNotice />
+        <GpuNote />
+        <ErrorNotice />
+        <div className="picker-bar">
+          <ModelPicker />
+          <LoadProgress />
+        </div>
+        <div className="layout">
+          <div className="col-input">
+            <section className="card" aria-labelledby="input-h">
+              <h2 id="input-h">Image</h2>
+              <DropZone />
+              <SampleGallery />
+            </section>
+            <ModelInfo />
+            <OfficialCheckpoints />
+          </div>
+          <div className="col-view">
+            <OverlayView />
+            <section className="card" aria-label="Keep ratio and cost">
+              <RhoSlider />
+              <StageTable />
+            </section>
+          </div>
+          <div className="col-results">
+            <Predictions />
+            <Benchmark />
+          </div>
+        </div>
+      </main>
+      <footer className="muted small">
+        Everything runs locally: ONNX Runtime Web ({'WebGPU / WebAssembly'}) in a worker; models, wasm and samples are served by this page's origin, and a
+        Content-Security-Policy forbids any other.
+      </footer>
+    </>
+  );
+}

@@ -1,0 +1,129 @@
+import { keepCounts } from '../../src/engine/keepCounts.ts';
+import { useStore } from '../store/index.ts';
+
+export function ModelPicker() {
+  const index = useStore((s) => s.index);
+  const modelId = useStore((s) => s.modelId);
+  const indexError = useStore((s) => s.indexError);
+  const selectModel = useStore((s) => s.selectModel);
+  const backendChoice = useStore((s) => s.backendChoice);
+  const setBackendChoice = useStore((s) => s.setBackendChoice);
+  const status = useStore((s) => s.status);
+  const busy = status === 'loading';
+
+  const models = index?.models ?? [];
+  const known = models.some((m) => m.id === modelId);
+  return (
+    <div className="picker-row">
+      <label>
+        Model{' '}
+        <select value={modelId ?? ''} disabled={busy} onChange={(e) => selectModel(e.target.value)} data-testid="model-picker">
+          {!known && modelId && <option value={modelId}>{modelId}</option>}
+          {models.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.title || m.id} ({m.kind})
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Backend{' '}
+        <select value={backendChoice} disabled={busy} onChange={(e) => setBackendChoice(e.target.value === 'wasm' ? 'wasm' : 'auto')} data-testid="backend-picker">
+          <option value="auto">WebGPU (WebAssembly if unavailable)</option>
+          <option value="wasm">WebAssembly only</option>
+        </select>
+      </label>
+      {indexError && <span className="muted small">{indexError}</span>}
+    </div>
+  );
+}
+
+export function ModelInfo() {
+  const dvit = useStore((s) => s.dvitCard);
+  const deit = useStore((s) => s.deitCard);
+  if (!dvit || !deit) return null;
+  const a = dvit.architecture;
+  const pr = dvit.pruning;
+  const training = dvit.training as Record<string, unknown> | null | undefined;
+  const prov = dvit.provenance ?? {};
+  return (
+    <section className="card" aria-labelledby="model-info-h">
+      <h2 id="model-info-h">Model</h2>
+      <dl className="kv" data-testid="model-info">
+        <dt>DynamicViT</dt>
+        <dd data-testid="model-name">{dvit.display_name}</dd>
+        <dt>Twin</dt>
+        <dd>{deit.display_name}</dd>
+        <dt>Family</dt>
+        <dd>{dvit.family} · ViT {a.embed_dim}d × {a.depth} blocks, {a.num_heads} heads, patch {a.patch_size}, {a.grid}×{a.grid} grid</dd>
+        <dt>Pruning</dt>
+        <dd>
+          before blocks {a.pruning_locations.join(', ')}; trained at ρ = {pr?.trained_keep_ratio} → keeps{' '}
+          {(pr?.keep_counts_at_trained_ratio ?? keepCounts(pr?.trained_keep_ratio ?? 0.7)).join(' / ')} of {a.num_patches} patches
+        </dd>
+        {dvit.gflops && (
+          <>
+            <dt>GFLOPs (card)</dt>
+            <dd>
+              {g3(dvit.gflops.total)} vs full DeiT {g3(dvit.gflops.full_deit)} (predictors {g3(dvit.gflops.predictors)}); tokens per stage{' '}
+              {dvit.gflops.per_stage_tokens.join(' → ')}
+            </dd>
+          </>
+        )}
+        <dt>Classes</dt>
+        <dd>{dvit.labels.length}{dvit.labels.length <= 30 ? `: ${dvit.labels.join(', ')}` : ''}</dd>
+        <dt>Training data</dt>
+        <dd>{describeTraining(training, prov)}</dd>
+        <dt>Weights</dt>
+        <dd>
+          {dvit.onnx.precision}, opset {dvit.onnx.opset}, {(dvit.onnx.bytes / 2 ** 20).toFixed(1)} + {(deit.onnx.bytes / 2 ** 20).toFixed(1)} MiB
+          {typeof prov.source === 'string' ? ` · source: ${prov.source}` : ''}
+        </dd>
+      </dl>
+      {dvit.notes && <p className="muted small">{dvit.notes}</p>}
+    </section>
+  );
+}
+
+function describeTraining(t: Record<string, unknown> | null | undefined, prov: Record<string, unknown>): string {
+  if (t && typeof t === 'object') {
+    const parts: string[] = [];
+    for (const k of ['dataset', 'data', 'description', 'accuracy', 'top1', 'val_accuracy', 'object_recall']) {
+      const v = t[k];
+      if (v !== undefined && v !== null && typeof v !== 'object') parts.push(`${k.replace(/_/g, ' ')}: ${String(v)}`);
+      else if (v && typeof v === 'object') parts.push(`${k.replace(/_/g, ' ')}: ${JSON.stringify(v).slice(0, 160)}`);
+    }
+    if (parts.length) return parts.join(' · ');
+    return JSON.stringify(t).slice(0, 240);
+  }
+  if (prov.source === 'random-fixture') return 'none (random weights: a test fixture, predictions are meaningless)';
+  if (prov.source === 'official-checkpoint') return 'ImageNet-1k (official checkpoint)';
+  return 'not stated in the card';
+}
+
+export function OfficialCheckpoints() {
+  return (
+    <details className="card" data-testid="official-checkpoints">
+      <summary>Use the official ImageNet checkpoints</summary>
+      <ol className="small">
+        <li>
+          Download a DynamicViT checkpoint (e.g. <code>dynamicvit_70.pth</code> from the authors' repository) and the matching DeiT
+          one (<code>deit_small_patch16_224</code>).
+        </li>
+        <li>
+          Export both graphs and their cards:
+          <pre>
+            <code>npm run models:export -- --dynamicvit DVIT.pth --deit DEIT.pth --out public/models/NAME</code>
+          </pre>
+        </li>
+        <li>
+          The export adds <code>NAME</code> to <code>public/models/index.json</code>; reload and pick it in the Model menu (or open{' '}
+          <code>?model=NAME</code>). Bytes are cached in Cache Storage after the first load.
+        </li>
+      </ol>
+      <p className="muted small">ViT-S on a real GPU runs in milliseconds; on a software adapter it takes tens of seconds per run.</p>
+    </details>
+  );
+}
+
+const g3 = (x: number): string => (x >= 1 ? x.toFixed(2) : x.toPrecision(2));

@@ -1,0 +1,141 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { keepMask } from '../../src/engine/postprocess.ts';
+import { useStore } from '../store/index.ts';
+import type { CropImage } from '../store/inferenceSlice.ts';
+import { useObjectMask } from '../hooks.ts';
+
+const STAGES = [1, 2, 3] as const;
+
+/** The model's input crop with dropped patches dimmed (kept ones clear). mask = null: plain input. */
+interface PatchCanvasProps {
+  crop: CropImage;
+  mask: Uint8Array | null;
+  grid: number;
+  label: string;
+  big?: boolean;
+  positions?: number[];
+  object?: Uint8Array | null;
+}
+
+function PatchCanvas({ crop, mask, grid, label, big, positions, object }: PatchCanvasProps) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const c = ref.current;
+    const ctx = c?.getContext('2d');
+    if (!c || !ctx) return;
+    const n = crop.size;
+    ctx.putImageData(new ImageData(new Uint8ClampedArray(crop.data), n, n), 0, 0);
+    const cell = n / grid;
+    if (mask) {
+      ctx.fillStyle = 'rgba(12, 14, 20, 0.78)';
+      for (let p = 0; p < grid * grid; p++) {
+        if (!mask[p]) ctx.fillRect((p % grid) * cell, Math.floor(p / grid) * cell, cell, cell);
+      }
+      ctx.strokeStyle = 'rgba(255,255,255,0.18)';
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      for (let i = 1; i < grid; i++) {
+        ctx.moveTo(i * cell + 0.5, 0);
+        ctx.lineTo(i * cell + 0.5, n);
+        ctx.moveTo(0, i * cell + 0.5);
+        ctx.lineTo(n, i * cell + 0.5);
+      }
+      ctx.stroke();
+    }
+    if (object) outline(ctx, object, grid, cell);
+  }, [crop, mask, grid, object]);
+  return (
+    <figure className={big ? 'patch big' : 'patch'} data-positions={positions?.join(',')}>
+      <canvas ref={ref} width={crop.size} height={crop.size} role="img" aria-label={label} />
+      <figcaption>{label}</figcaption>
+    </figure>
+  );
+}
+
+/** Outline of the object region (cells whose neighbour is not object). */
+function outline(ctx: CanvasRenderingContext2D, object: Uint8Array, grid: number, cell: number): void {
+  const on = (r: number, c: number) => r >= 0 && c >= 0 && r < grid && c < grid && object[r * grid + c] === 1;
+  ctx.strokeStyle = '#facc15';
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  for (let r = 0; r < grid; r++) {
+    for (let c = 0; c < grid; c++) {
+      if (!on(r, c)) continue;
+      const x = c * cell, y = r * cell;
+      if (!on(r - 1, c)) { ctx.moveTo(x, y); ctx.lineTo(x + cell, y); }
+      if (!on(r + 1, c)) { ctx.moveTo(x, y + cell); ctx.lineTo(x + cell, y + cell); }
+      if (!on(r, c - 1)) { ctx.moveTo(x, y); ctx.lineTo(x, y + cell); }
+      if (!on(r, c + 1)) { ctx.moveTo(x + cell, y); ctx.lineTo(x + cell, y + cell); }
+    }
+  }
+  ctx.stroke();
+}
+
+function useMasks(): Uint8Array[] | null {
+  const result = useStore((s) => s.result);
+  const grid = useStore((s) => s.dvitCard?.architecture.grid ?? 14);
+  return useMemo(() => result?.dynamicvit.kept.map((k) => keepMask(k, grid)) ?? null, [result, grid]);
+}
+
+export function OverlayView() {
+  const crop = useStore((s) => s.crop);
+  const stage = useStore((s) => s.stage);
+  const setStage = useStore((s) => s.setStage);
+  const grid = useStore((s) => s.dvitCard?.architecture.grid ?? 14);
+  const total = grid * grid;
+  const masks = useMasks();
+  const classifying = useStore((s) => s.classifying);
+  const object = useObjectMask();
+  const [showObject, setShowObject] = useState(true);
+  const result = useStore((s) => s.result);
+
+  if (!crop) {
+    return (
+      <section className="card overlay-empty" aria-label="Token sparsification">
+        <p className="muted">Pick a sample or drop an image to see which patch tokens each stage keeps.</p>
+      </section>
+    );
+  }
+  const kept = masks?.map((m) => m.reduce((a, b) => a + b, 0));
+  return (
+    <section className="card" aria-labelledby="overlay-h" aria-busy={classifying}>
+      <h2 id="overlay-h">Kept patches {classifying && <span className="muted small">(updating…)</span>}</h2>
+      <fieldset className="stage-picker">
+        <legend className="sr-only">Stage shown</legend>
+        {STAGES.map((p) => (
+          <label key={p} className={stage === p ? 'on' : ''}>
+            <input type="radio" name="stage" value={p} checked={stage === p} onChange={() => setStage(p)} data-testid={`stage-radio-${p}`} />
+            Stage {p}
+            {kept && <span className="muted small"> · {kept[p - 1]}/{total}</span>}
+          </label>
+        ))}
+      </fieldset>
+      {object && (
+        <label className="small object-toggle">
+          <input type="checkbox" checked={showObject} onChange={(e) => setShowObject(e.target.checked)} /> outline the object (yellow, from samples.json)
+        </label>
+      )}
+      <div className="overlay-main">
+        {masks ? (
+          <PatchCanvas crop={crop} mask={masks[stage - 1]} grid={grid}
+            label={`Stage ${stage}: ${kept![stage - 1]} of ${total} patches kept (dropped ones dimmed)`} big
+            object={showObject ? object : null} />
+        ) : (
+          <PatchCanvas crop={crop} mask={null} grid={grid} label="Input crop" big />
+        )}
+      </div>
+      <div className="strip" data-testid="stage-strip">
+        <PatchCanvas crop={crop} mask={null} grid={grid} label="input" />
+        {masks?.map((m, i) => (
+          <PatchCanvas key={i} crop={crop} mask={m} grid={grid} label={`stage ${i + 1} · ${kept![i]}`} positions={result?.dynamicvit.kept[i]} />
+        ))}
+      </div>
+      <p className="muted small">
+        {crop.name} · {crop.width}×{crop.height}
+        {crop.resized.width !== crop.width || crop.resized.height !== crop.height ? ` → resized ${crop.resized.width}×${crop.resized.height}` : ''} →{' '}
+        {crop.size}×{crop.size} center crop. Positions come from the graph's{' '}
+        <code>kept_positions_stage*</code> outputs.
+      </p>
+    </section>
+  );
+}

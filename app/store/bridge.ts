@@ -1,0 +1,63 @@
+/** Worker -> store: the one switch over worker messages. Replies to superseded requests are dropped. */
+import type { FromWorker } from '../../src/worker/protocol.ts';
+import { engine } from '../engine.ts';
+import { useStore } from './index.ts';
+
+export function connectEngine(): () => void {
+  return engine.subscribe(onMessage);
+}
+
+function onMessage(msg: FromWorker): void {
+  const s = useStore.getState();
+  const set = useStore.setState;
+  switch (msg.status) {
+    case 'backend':
+      if (msg.id !== s.loadId) return;
+      set({ backend: msg.backend, adapter: msg.adapter, fallbackReason: msg.fallbackReason ?? null });
+      return;
+    case 'phase':
+      if (msg.id !== s.loadId) return;
+      set({ phase: msg.phase, phaseFraction: msg.fraction ?? null, phaseDetail: msg.detail ?? null });
+      return;
+    case 'progress': {
+      if (msg.id !== s.loadId) return;
+      const rest = s.downloads.filter((d) => d.file !== msg.file);
+      set({ downloads: [...rest, { file: msg.file, loaded: msg.loaded, total: msg.total, fromCache: msg.fromCache, done: msg.done }].sort((a, b) => a.file.localeCompare(b.file)) });
+      return;
+    }
+    case 'ready':
+      if (msg.id !== s.loadId) return;
+      set({
+        status: 'ready', phase: null, backend: msg.backend, adapter: msg.adapter, fallbackReason: msg.fallbackReason ?? null,
+        allNodesOnGpu: msg.allNodesOnGpu, gpuNote: msg.gpuNote ?? null, ortVersion: msg.ortVersion, dvitCard: msg.dynamicvit, deitCard: msg.deit,
+        timings: msg.timings,
+      });
+      if (s.hasImage) s.reclassify();
+      return;
+    case 'result':
+      if (msg.crop) {
+        const c = msg.crop;
+        set({ crop: { data: c.data, size: c.size, name: c.source.name, width: c.source.width, height: c.source.height, resized: c.resized } });
+      }
+      if (msg.id !== useStore.getState().classifyId) return; // a newer request is on its way
+      set({ result: msg, classifying: false });
+      return;
+    case 'bench-progress':
+      if (msg.id !== s.benchId) return;
+      set({ benchProgress: { done: msg.done, total: msg.total } });
+      return;
+    case 'bench-result':
+      if (msg.id !== s.benchId) return;
+      set({ benchResult: msg, benchRunning: false });
+      return;
+    case 'error':
+      if (msg.request === 'load' && (msg.id === s.loadId || msg.id === -1)) {
+        set({ status: 'error', phase: null, error: msg.message });
+      } else if (msg.request === 'classify' && msg.id === s.classifyId) {
+        set({ classifying: false, error: msg.message });
+      } else if (msg.request === 'benchmark' && msg.id === s.benchId) {
+        set({ benchRunning: false, error: msg.message });
+      }
+      return;
+  }
+}
