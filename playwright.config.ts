@@ -16,7 +16,7 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   // Software WebGPU on 2 shared cores: one model load + warm-up can take a minute or more.
-  timeout: 300_000,
+  timeout: 600_000,
   expect: { timeout: 120_000 },
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : [['list']],
   use: {
@@ -27,8 +27,9 @@ export default defineConfig({
   projects: [
     {
       name: 'webgpu',
-      testMatch: /webgpu\.spec\.ts/,
-      use: { launchOptions: { executablePath: CHROMIUM, args: ['--enable-unsafe-webgpu', ...BASE_ARGS] } },
+      // reliability.spec.ts: bad inputs, user models, concurrency, memory (issue 6); precise heap sizes for the memory bound
+      testMatch: /(webgpu|reliability)\.spec\.ts/,
+      use: { launchOptions: { executablePath: CHROMIUM, args: ['--enable-unsafe-webgpu', '--enable-precise-memory-info', ...BASE_ARGS] } },
     },
     {
       name: 'wasm-fallback',

@@ -7,6 +7,7 @@ import { OverlayView } from './components/Overlay.tsx';
 import { Predictions } from './components/Predictions.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
 import { RhoSlider, StageTable } from './components/TokenControls.tsx';
+import { UserModelPicker } from './components/UserModelPicker.tsx';
 
 export function App() {
   return (
@@ -27,6 +28,7 @@ export function App() {
         <ErrorNotice />
         <div className="picker-bar">
           <ModelPicker />
+          <UserModelPicker />
           <LoadProgress />
         </div>
         <div className="layout">

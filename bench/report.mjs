@@ -50,6 +50,18 @@ function flopRatio(id, rho) {
 }
 
 // ------------------------------------------------------------------------------------------ collect rows
+function quantile(xs, q) {
+  const a = [...xs].sort((x, y) => x - y);
+  if (!a.length) return NaN;
+  const pos = (a.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
+  return a[lo] + (a[hi] - a[lo]) * (pos - lo);
+}
+/** per round: DynamicViT run / DeiT run of the same interleaved round (shared load cancels), median and p10-p90 */
+function paired(samples, key = 'dynamicvit', base = 'deit') {
+  const d = samples?.[base] ?? [], v = samples?.[key] ?? [];
+  const r = d.map((x, i) => v[i] / x).filter(Number.isFinite);
+  return { median: quantile(r, 0.5), p10: quantile(r, 0.1), p90: quantile(r, 0.9), n: r.length };
+}
 const rhos = R.options.rhos;
 const rows = []; // {model, backend, cells: {rho: {ratio, deit, dvit, n, timeBound, first, nopred, static}}}
 for (const b of R.browser ?? []) {
@@ -57,7 +69,7 @@ for (const b of R.browser ?? []) {
   for (const c of b.cells ?? []) {
     const s = c.summary;
     cells[c.rho] = {
-      ratio: s.dynamicvit.median / s.deit.median, deit: s.deit, dvit: s.dynamicvit, n: c.runs, timeBound: c.timeBound,
+      ratio: s.dynamicvit.median / s.deit.median, paired: paired(c.samples), samples: c.samples, deit: s.deit, dvit: s.dynamicvit, n: c.runs, timeBound: c.timeBound,
       firstDvit: c.firstRunMs?.dynamicvit, nopred: s.nopred, staticK: s.static_k,
     };
   }
@@ -69,7 +81,7 @@ for (const [id, m] of Object.entries(R.native?.models ?? {})) {
     for (const c of list) {
       const s = c.summary;
       cells[c.rho] = {
-        ratio: c.ratio, deit: s.deit, dvit: s.dynamicvit, n: s.deit.n, timeBound: s.deit.n < R.options.runs,
+        ratio: c.ratio, paired: paired(c.samples), samples: c.samples, deit: s.deit, dvit: s.dynamicvit, n: s.deit.n, timeBound: s.deit.n < R.options.runs,
         firstDvit: c.firstRunMs?.dynamicvit, nopred: s.nopred, staticK: s.static_k,
       };
     }
@@ -115,18 +127,19 @@ function ratioTable() {
     L.push(`| ${r.model} | ${r.label} | ${rhos.map((rho) => {
       const c = r.cells[rho];
       if (!c) return r.entry?.skippedRhos?.includes(rho) ? 'not run (time)' : '–';
-      const v = f2(c.ratio) + (c.timeBound ? '\\*' : '');
-      return Math.abs(rho - 0.7) < 1e-9 ? (c.ratio <= 0.7 ? `**${v}** ✓` : `**${v}** ✗`) : v;
+      const pr = c.paired?.median;
+      const v = `${f2(pr)}${c.timeBound ? '\\*' : ''} (${f2(c.ratio)})`;
+      return Math.abs(rho - 0.7) < 1e-9 ? (pr <= 0.7 ? `**${v}** ✓` : `**${v}** ✗`) : v;
     }).join(' | ')} |`);
   }
   return L;
 }
 function absTable() {
-  const L = ['| model | backend | ρ | DeiT median [p10–p90] | DynamicViT median [p10–p90] | ratio | runs | DynamicViT first run at this ρ |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  const L = ['| model | backend | ρ | DeiT median [p10–p90] | DynamicViT median [p10–p90] | ratio of medians | paired ratio median [p10–p90] | runs | DynamicViT first run at this ρ |', '|---|---|---:|---:|---:|---:|---:|---:|---:|'];
   for (const r of rows) for (const rho of rhos) {
     const c = r.cells[rho];
     if (!c) continue;
-    L.push(`| ${r.model} | ${r.backend} | ${rho} | ${ms(c.deit.median)} [${ms(c.deit.p10)}–${ms(c.deit.p90)}] | ${ms(c.dvit.median)} [${ms(c.dvit.p10)}–${ms(c.dvit.p90)}] | ${f3(c.ratio)} | ${c.n}${c.timeBound ? '\\*' : ''} | ${ms(c.firstDvit)} |`);
+    L.push(`| ${r.model} | ${r.backend} | ${rho} | ${ms(c.deit.median)} [${ms(c.deit.p10)}–${ms(c.deit.p90)}] | ${ms(c.dvit.median)} [${ms(c.dvit.p10)}–${ms(c.dvit.p90)}] | ${f3(c.ratio)} | ${f3(c.paired?.median)} [${f2(c.paired?.p10)}–${f2(c.paired?.p90)}] | ${c.n}${c.timeBound ? '\\*' : ''} | ${ms(c.firstDvit)} |`);
   }
   return L;
 }
@@ -137,7 +150,8 @@ function predictorTable() {
     if (!c?.nopred) continue;
     const prof = r.native?.profile && Math.abs(r.native.profile.rho - rho) < 1e-9 && r.backend === 'native-1t'
       ? `${pct(r.native.profile.share.predictor)} / ${pct(r.native.profile.share.selection)}` : '';
-    L.push(`| ${r.model} | ${r.backend} | ${rho} | ${ms(c.dvit.median)} | ${ms(c.nopred.median)} | ${pct((c.dvit.median - c.nopred.median) / c.dvit.median)} | ${prof} |`);
+    const share = 1 - paired(c.samples, 'nopred', 'dynamicvit').median;
+    L.push(`| ${r.model} | ${r.backend} | ${rho} | ${ms(c.dvit.median)} | ${ms(c.nopred.median)} | ${pct(share)} | ${prof} |`);
   }
   return L;
 }
@@ -147,7 +161,7 @@ function staticTable() {
     if (!Object.values(r.cells).some((c) => c.staticK)) continue;
     L.push(`| ${r.model} | ${r.backend} | ${rhos.map((rho) => {
       const c = r.cells[rho];
-      return c?.staticK ? `${f2(c.ratio)} / ${f2(c.staticK.median / c.deit.median)}` : '–';
+      return c?.staticK ? `${f2(c.paired.median)} / ${f2(paired(c.samples, 'static_k').median)}` : '–';
     }).join(' | ')} |`);
   }
   return L;
@@ -199,15 +213,16 @@ function loadTable() {
 
 const md = [
   '# DynamicViT vs DeiT latency: benchmark results', '',
-  'Generated by `npm run bench` (bench/run.mjs → bench/report.mjs). Batch 1. Ratios are DynamicViT median / DeiT median ' +
-  '(lower is better; target at ρ 0.7: ≤ 0.70 on each backend). *FLOP ratio* is the multiply-accumulate ratio of the same pair (models/flops.py formula).', '',
+  'Generated by `npm run bench` (bench/run.mjs → bench/report.mjs). Batch 1. Ratio = DynamicViT time / DeiT time, lower is better; ' +
+  'target at ρ 0.7: ≤ 0.70 on each backend. Main figure: median over rounds of the paired ratio (DynamicViT run / DeiT run of the same interleaved round, ' +
+  'so slow phases of a shared CPU cancel); in parentheses the ratio of the two medians. *FLOP ratio*: multiply-accumulates of the same pair (models/flops.py formula).', '',
   ...header(), '',
   '## DynamicViT / DeiT latency ratio', '', ...ratioTable(), '', '![DynamicViT / DeiT latency vs keep ratio](chart.svg)', '',
   '## Medians per cell', '', ...absTable(), '',
   '## Predictors\' share of DynamicViT time', '',
-  'Difference method: the same graph with each predictor replaced by a free score (bench/variants.py), timed interleaved in the same cell. Profile method: ORT node kernel times of the optimised graph, classified structurally (bench/variants.py classify_nodes).', '',
+  'Difference method: the same graph with each predictor replaced by a free score (bench/variants.py), timed interleaved in the same cell; share = 1 − median over rounds of t(no-predictor) / t(DynamicViT). Profile method: ORT node kernel times of the optimised graph, classified structurally (bench/variants.py classify_nodes).', '',
   ...predictorTable(), '',
-  '## Dynamic keep counts vs one static-k graph per ρ', '', 'DynamicViT/DeiT ratio with the dynamic graph (keep counts as inputs) / with keep counts baked in (bench/variants.py static_k), same cell.', '', ...staticTable(), '',
+  '## Dynamic keep counts vs one static-k graph per ρ', '', 'Paired DynamicViT/DeiT ratio with the dynamic graph (keep counts as inputs) / with keep counts baked in (bench/variants.py static_k), same cell.', '', ...staticTable(), '',
   '## App pipeline overhead', '',
   'New image, as the app\'s worker does it: decode (createImageBitmap + OffscreenCanvas) + preprocess (src/engine/preprocess.ts) + DeiT + DynamicViT + top-5 and kept-position masks (src/engine/postprocess.ts), vs the two bare session runs on the same tensor, interleaved; synthetic 800×600 JPEG. Target ≤ 5%.', '',
   ...overheadTable(), '',
@@ -224,7 +239,7 @@ const PW = 340, PH = 260, padL = 46, padR = 12, padT = 34, padB = 40, legendH = 
 const W = Math.max(1, ids.length) * PW, H = PH + legendH;
 const x0 = Math.min(...rhos), x1 = Math.max(...rhos);
 let yMax = 1.2;
-for (const r of rows) for (const c of Object.values(r.cells)) if (Number.isFinite(c.ratio)) yMax = Math.max(yMax, c.ratio * 1.05);
+for (const r of rows) for (const c of Object.values(r.cells)) if (Number.isFinite(c.paired?.median)) yMax = Math.max(yMax, c.paired.median * 1.05);
 yMax = Math.min(Math.ceil(yMax * 10) / 10, 3);
 const svg = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="system-ui, sans-serif" font-size="11">`,
   `<rect width="${W}" height="${H}" fill="#ffffff"/>`];
@@ -233,7 +248,7 @@ ids.forEach((id, k) => {
   const X = (rho) => ox + padL + ((rho - x0) / (x1 - x0 || 1)) * (PW - padL - padR);
   const Y = (v) => padT + (1 - v / yMax) * (PH - padT - padB);
   svg.push(`<text x="${ox + PW / 2}" y="16" text-anchor="middle" font-weight="600" font-size="12">${id}</text>`);
-  svg.push(`<text x="${ox + PW / 2}" y="28" text-anchor="middle" fill="#555">DynamicViT / DeiT latency (median)</text>`);
+  svg.push(`<text x="${ox + PW / 2}" y="28" text-anchor="middle" fill="#555">DynamicViT / DeiT latency (median of paired runs)</text>`);
   for (let v = 0; v <= yMax + 1e-9; v += 0.2) {
     svg.push(`<line x1="${X(x0)}" x2="${X(x1)}" y1="${Y(v)}" y2="${Y(v)}" stroke="#e5e7eb"/>`);
     svg.push(`<text x="${X(x0) - 5}" y="${Y(v) + 4}" text-anchor="end" fill="#555">${v.toFixed(1)}</text>`);
@@ -246,11 +261,11 @@ ids.forEach((id, k) => {
   const fl = rhos.map((rho) => [X(rho), Y(flopRatio(id, rho))]);
   svg.push(`<polyline points="${fl.map((p) => p.join(',')).join(' ')}" fill="none" stroke="#111" stroke-width="1.5" stroke-dasharray="5,4"/>`);
   for (const r of rows.filter((q) => q.model === id)) {
-    const pts = rhos.filter((rho) => r.cells[rho] && Number.isFinite(r.cells[rho].ratio)).map((rho) => [X(rho), Y(Math.min(r.cells[rho].ratio, yMax)), rho]);
+    const pts = rhos.filter((rho) => r.cells[rho] && Number.isFinite(r.cells[rho].paired?.median)).map((rho) => [X(rho), Y(Math.min(r.cells[rho].paired.median, yMax)), rho]);
     if (!pts.length) continue;
     const col = colors[r.backend] ?? '#333';
     svg.push(`<polyline points="${pts.map((p) => `${p[0].toFixed(1)},${p[1].toFixed(1)}`).join(' ')}" fill="none" stroke="${col}" stroke-width="2"/>`);
-    for (const p of pts) svg.push(`<circle cx="${p[0].toFixed(1)}" cy="${p[1].toFixed(1)}" r="3" fill="${col}"><title>${r.backend} rho ${p[2]}: ${f3(r.cells[p[2]].ratio)}</title></circle>`);
+    for (const p of pts) svg.push(`<circle cx="${p[0].toFixed(1)}" cy="${p[1].toFixed(1)}" r="3" fill="${col}"><title>${r.backend} rho ${p[2]}: ${f3(r.cells[p[2]].paired.median)}</title></circle>`);
   }
 });
 const legend = [['FLOP ratio', '#111', true], ...Object.entries(colors).map(([k, c]) => [k, c, false]), ['target ≤ 0.70 at ρ 0.7', '#dc2626', false]];

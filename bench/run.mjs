@@ -26,7 +26,7 @@ const FLAGS = ['--enable-unsafe-webgpu', '--disable-background-networking', '--d
 function parseArgs(argv) {
   const o = {
     models: null, backends: 'webgpu,wasm,native', rhos: '0.5,0.7,0.9,1.0', runs: 20, maxSecondsPerCell: 60,
-    out: 'bench/results', appCheck: true, captureHeavy: false, heavyMs: 10_000, skip: [], maxMinutesPerCombo: Infinity, variants: true, gpuBuffer: true, overheadRuns: 10, build: true, readme: true,
+    out: 'bench/results', appCheck: true, captureHeavy: false, heavyMs: 10_000, skip: [], maxMinutesPerCombo: Infinity, overhead: true, appRuns: null, variants: true, gpuBuffer: true, overheadRuns: 10, build: true, readme: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -45,6 +45,8 @@ function parseArgs(argv) {
     else if (a === '--max-minutes-per-combo') o.maxMinutesPerCombo = Number(val());
     else if (a === '--no-variants') o.variants = false;
     else if (a === '--no-gpu-buffer') o.gpuBuffer = false;
+    else if (a === '--no-overhead') o.overhead = false;
+    else if (a === '--app-runs') o.appRuns = Number(val());
     else if (a === '--no-build') o.build = false;
     else if (a === '--no-readme') o.readme = false;
     else if (a === '-h' || a === '--help') {
@@ -188,7 +190,7 @@ async function benchOne(s, backend, port) {
       }
       if (rhos.includes(0.7)) {
         log(`${s.id} / ${backend}: app pipeline overhead`);
-        entry.overhead = await call({ type: 'overhead', rho: 0.7, runs: heavy ? 1 : opts.overheadRuns, maxMs, imageWidth: 800, imageHeight: 600 });
+        if (opts.overhead) entry.overhead = await call({ type: 'overhead', rho: 0.7, runs: heavy ? 1 : opts.overheadRuns, maxMs, imageWidth: 800, imageHeight: 600 });
         if (backend === 'webgpu' && opts.variants && (!heavy || opts.captureHeavy)) {
           log(`${s.id} / webgpu: graph capture (DeiT + static-k DynamicViT, GPU-resident I/O)`);
           entry.capture = await call({ type: 'captureCell', rho: 0.7, runs: opts.runs, maxMs });
@@ -247,7 +249,8 @@ async function appCheck(sets) {
           const page = await ctx.newPage();
           const row = { model: s.id, backend, rho: 0.7 };
           try {
-            const runs = s.id === 'deit-s-random' ? 5 : opts.runs;
+            // the app's panel runs N interleaved pairs after a warm-up; software WebGPU is slow: 3 pairs there
+            const runs = opts.appRuns ?? (backend === 'webgpu' ? 3 : 10);
             await page.goto(`http://127.0.0.1:${port}/?model=${encodeURIComponent(s.id)}&backend=${backend}&runs=${runs}`);
             await page.locator('[data-testid="status"][data-state="ready"]').waitFor({ timeout: 300_000 });
             const slider = page.getByTestId('rho-slider');

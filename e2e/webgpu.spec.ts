@@ -6,7 +6,7 @@ import { dropImage, expectCounts, expectedInput, expectFixtureOutputs, loadExpec
  * every node on the GPU, a dropped image, the fixture's reference outputs, the slider, a short benchmark.
  */
 test('WebGPU: ready, classify a dropped image, exact fixture outputs, slider, benchmark', async ({ page, baseURL }) => {
-  test.setTimeout(600_000);
+  test.setTimeout(900_000);
   const watch = watchOrigin(page, baseURL!);
   const expected = loadExpected();
 

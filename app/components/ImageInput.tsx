@@ -25,7 +25,9 @@ export function DropZone() {
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
-    const file = [...e.dataTransfer.files].find((f) => isImageLike(f, f.name));
+    const files = [...e.dataTransfer.files];
+    // the first usable file, else the first file (so that a non-image gets a message, not silence)
+    const file = files.find((f) => isImageLike(f, f.name)) ?? files[0];
     if (file) classifyImage(file, file.name);
   };
 

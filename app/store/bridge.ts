@@ -25,8 +25,10 @@ function onMessage(msg: FromWorker): void {
       set({ downloads: [...rest, { file: msg.file, loaded: msg.loaded, total: msg.total, fromCache: msg.fromCache, done: msg.done }].sort((a, b) => a.file.localeCompare(b.file)) });
       return;
     }
-    case 'ready':
-      if (msg.id !== s.loadId) return;
+    case 'ready': {
+      const user = msg.id === s.userLoadId;
+      if (msg.id !== s.loadId && !user) return;
+      if (user) set({ userLoading: false, modelId: `your model: ${msg.dynamicvit.display_name || msg.dynamicvit.name}`, benchResult: null });
       set({
         status: 'ready', phase: null, backend: msg.backend, adapter: msg.adapter, fallbackReason: msg.fallbackReason ?? null,
         allNodesOnGpu: msg.allNodesOnGpu, gpuNote: msg.gpuNote ?? null, ortVersion: msg.ortVersion, dvitCard: msg.dynamicvit, deitCard: msg.deit,
@@ -34,6 +36,7 @@ function onMessage(msg: FromWorker): void {
       });
       if (s.hasImage) s.reclassify();
       return;
+    }
     case 'result':
       if (msg.crop) {
         const c = msg.crop;
@@ -53,6 +56,9 @@ function onMessage(msg: FromWorker): void {
     case 'error':
       if (msg.request === 'load' && (msg.id === s.loadId || msg.id === -1)) {
         set({ status: 'error', phase: null, error: msg.message });
+      } else if (msg.request === 'load-files' && msg.id === s.userLoadId) {
+        const current = s.dvitCard?.display_name ?? s.modelId ?? 'the previous model';
+        set({ userLoading: false, error: `Your model was not loaded: ${msg.message}\n${current} is still loaded and working.` });
       } else if (msg.request === 'classify' && msg.id === s.classifyId) {
         set({ classifying: false, error: msg.message });
       } else if (msg.request === 'benchmark' && msg.id === s.benchId) {

@@ -4,12 +4,14 @@ import { createBenchSlice, type BenchSlice } from './benchSlice.ts';
 import { createInferenceSlice, type InferenceSlice } from './inferenceSlice.ts';
 import { createModelSlice, type ModelSlice } from './modelSlice.ts';
 import { createRuntimeSlice, type RuntimeSlice } from './runtimeSlice.ts';
+import { createUserModelSlice, type UserModelSlice } from './userModelSlice.ts';
 
-export type Store = RuntimeSlice & ModelSlice & InferenceSlice & BenchSlice;
+export type Store = RuntimeSlice & ModelSlice & InferenceSlice & BenchSlice & UserModelSlice;
 
 export const useStore = create<Store>()((...a) => ({
   ...createRuntimeSlice(...a),
   ...createModelSlice(...a),
   ...createInferenceSlice(...a),
   ...createBenchSlice(...a),
+  ...createUserModelSlice(...a),
 }));

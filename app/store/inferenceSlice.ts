@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand';
 import { snapRho } from '../../src/engine/keepCounts.ts';
 import type { ResultMessage } from '../../src/worker/protocol.ts';
 import { engine } from '../engine.ts';
+import { isSvg, rasterizeSvg } from '../svgRaster.ts';
 import type { Store } from './index.ts';
 
 export interface CropImage {
@@ -48,7 +49,7 @@ export interface InferenceActions {
 export type InferenceSlice = InferenceState & InferenceActions;
 
 /** Images, or a raw preprocessed float32 NCHW tensor saved as .bin (checked for size in the worker). */
-export const isImageLike = (f: Blob, name: string): boolean => f.type.startsWith('image/') || /\.bin$/i.test(name);
+export const isImageLike = (f: Blob, name: string): boolean => f.type.startsWith('image/') || /\.bin$/i.test(name) || (f.type === '' && !/\.(txt|json|onnx|html?|pdf|zip)$/i.test(name));
 
 let rhoTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -68,8 +69,19 @@ export const createInferenceSlice: StateCreator<Store, [], [], InferenceSlice> =
       return;
     }
     const id = engine.newId();
-    set({ classifyId: id, classifying: true, hasImage: true, sample: sample ?? null });
-    engine.send({ type: 'classify', id, rho: get().rho, image: blob, name });
+    set({ classifyId: id, classifying: true, hasImage: true, sample: sample ?? null, error: null });
+    if (!isSvg(blob, name)) {
+      engine.send({ type: 'classify', id, rho: get().rho, image: blob, name });
+      return;
+    }
+    rasterizeSvg(blob, name).then(
+      (png) => {
+        if (get().classifyId === id) engine.send({ type: 'classify', id, rho: get().rho, image: png, name });
+      },
+      (e: unknown) => {
+        if (get().classifyId === id) set({ classifying: false, error: e instanceof Error ? e.message : String(e) });
+      },
+    );
   },
 
   reclassify: () => {

@@ -27,6 +27,14 @@ export interface LoadRequest {
   backend: Backend | 'auto';
 }
 
+/** A model pair chosen by the user (file picker or drop): two cards and the .onnx files they name. */
+export interface LoadFilesRequest {
+  type: 'load-files';
+  id: number;
+  files: File[];
+  backend: Backend | 'auto';
+}
+
 export interface ClassifyRequest {
   type: 'classify';
   id: number;
@@ -48,7 +56,7 @@ export interface CancelBenchmarkRequest {
   id: number;
 }
 
-export type ToWorker = LoadRequest | ClassifyRequest | BenchmarkRequest | CancelBenchmarkRequest;
+export type ToWorker = LoadRequest | LoadFilesRequest | ClassifyRequest | BenchmarkRequest | CancelBenchmarkRequest;
 
 export type LoadPhase = 'probing' | 'downloading' | 'creating-sessions' | 'warming-up';
 

@@ -9,8 +9,10 @@ import * as ort from 'onnxruntime-web/webgpu';
 import ortWasmUrl from 'ort-dist/ort-wasm-simd-threaded.asyncify.wasm?url';
 
 import { fetchModelBytes } from '../engine/fetchModel.ts';
+import { decodeFailure, decodeSize, extremeAspectCut, ImageInputError, orientedSize, refusal, sniffImage } from '../engine/imageDecode.ts';
 import { keepCounts } from '../engine/keepCounts.ts';
 import { checkCardAgainstSession, parseCard, type ModelCard } from '../engine/modelCard.ts';
+import { validateCard } from '../engine/validateCard.ts';
 import { predictions } from '../engine/postprocess.ts';
 import { preprocess, rawTensorBytes, tensorToRgba, type RgbaImage } from '../engine/preprocess.ts';
 import { summarize } from '../engine/stats.ts';
@@ -113,14 +115,77 @@ async function fetchJson(url: string): Promise<unknown> {
   return r.json();
 }
 
-async function load(req: Extract<ToWorker, { type: 'load' }>): Promise<void> {
+/** Where a model pair comes from: the app's own folder (URL) or files the user picked. */
+interface ModelSource {
+  dvitCard(): Promise<unknown>;
+  twinCard(name: string): Promise<unknown>;
+  bytes(card: ModelCard, id: number): Promise<ArrayBuffer>;
+}
+
+function urlSource(baseUrl: string): ModelSource {
+  const base = new URL(baseUrl, self.location.href).href;
+  return {
+    dvitCard: () =>
+      fetchJson(new URL('dynamicvit.json', base).href).catch((e: unknown) => {
+        throw new Error(`no model card at ${base}dynamicvit.json (${errText(e)}); models live in public/models/<id>/ and are listed in public/models/index.json`);
+      }),
+    twinCard: (name) => fetchJson(new URL(name, base).href),
+    bytes: (card, id) => fetchModelBytes(new URL(card.onnx.file, base).href, card.onnx, (p) => post({ status: 'progress', id, file: card.onnx.file, ...p })),
+  };
+}
+
+/** A user's files (picker or drop): two cards (.json) and the two .onnx files they name. */
+function fileSource(files: File[]): ModelSource {
+  const byName = new Map(files.map((f) => [f.name, f]));
+  const names = files.map((f) => f.name).join(', ') || 'none';
+  const parse = async (f: File) => {
+    try {
+      return JSON.parse(await f.text()) as unknown;
+    } catch (e) {
+      throw new Error(`"${f.name}" is not valid JSON (${errText(e)})`);
+    }
+  };
+  return {
+    async dvitCard() {
+      const cards = files.filter((f) => /\.json$/i.test(f.name));
+      if (!cards.length) throw new Error(`no model card among the chosen files (${names}): choose dynamicvit.json, deit.json and their .onnx files`);
+      for (const f of cards) {
+        const j = await parse(f);
+        if ((j as { family?: unknown } | null)?.family === 'dynamicvit') return j;
+      }
+      if (cards.length === 1) return parse(cards[0]); // validated as a DynamicViT card: names what is wrong
+      throw new Error(`none of the chosen cards (${cards.map((f) => f.name).join(', ')}) has "family": "dynamicvit"`);
+    },
+    async twinCard(name) {
+      const f = byName.get(name);
+      if (!f) throw new Error(`the DynamicViT card names its DeiT twin "${name}", which is not among the chosen files (${names})`);
+      return parse(f);
+    },
+    async bytes(card) {
+      const f = byName.get(card.onnx.file);
+      if (!f) throw new Error(`card "${card.name}" names the graph "${card.onnx.file}", which is not among the chosen files (${names})`);
+      if (f.size === 0) throw new Error(`"${f.name}" is empty (0 bytes)`);
+      return f.arrayBuffer();
+    },
+  };
+}
+
+/** Field-by-field validation, then the typed read; the message names the card and every bad field. */
+function readCard(json: unknown, family: 'dynamicvit' | 'deit', what: string): ModelCard {
+  const problems = validateCard(json, family);
+  if (problems.length) throw new Error(`the ${what} model card is invalid:\n- ${problems.join('\n- ')}`);
+  return parseCard(json, family);
+}
+
+const CORRUPT_ONNX = /protobuf parsing failed|failed to load model|invalid model|model_proto|ERROR_CODE: 7/i;
+
+/**
+ * Loads a model pair into new sessions, then swaps them in: until the new pair is ready (and whenever
+ * anything about it is wrong) the previous model stays loaded and keeps working.
+ */
+async function load(req: Extract<ToWorker, { type: 'load' | 'load-files' }>): Promise<void> {
   const { id } = req;
-  if (model) {
-    await Promise.all([model.dvit.release(), model.deit.release()]).catch(() => undefined);
-    model = null;
-  }
-  lastInput = null;
-  processedImageId = -1;
+  const src = req.type === 'load' ? urlSource(req.baseUrl) : fileSource(req.files);
 
   post({ status: 'phase', id, phase: 'probing' });
   let backend: Backend = 'wasm';
@@ -136,23 +201,18 @@ async function load(req: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   }
   post({ status: 'backend', id, backend, adapter, fallbackReason });
 
-  const base = new URL(req.baseUrl, self.location.href).href;
-  const dvitCard = parseCard(
-    await fetchJson(new URL('dynamicvit.json', base).href).catch((e: unknown) => {
-      throw new Error(`no model card at ${base}dynamicvit.json (${errText(e)}); models live in public/models/<id>/ and are listed in public/models/index.json`);
-    }),
-    'dynamicvit',
-  );
-  const deitCard = parseCard(await fetchJson(new URL(dvitCard.twin ?? 'deit.json', base).href), 'deit');
+  const dvitCard = readCard(await src.dvitCard(), 'dynamicvit', 'DynamicViT');
+  const deitCard = readCard(await src.twinCard(dvitCard.twin ?? 'deit.json'), 'deit', `DeiT (${dvitCard.twin ?? 'deit.json'})`);
+  for (const card of [dvitCard, deitCard]) {
+    if (backend === 'webgpu' && card.onnx.precision === 'fp16' && !adapter?.features.includes('shader-f16')) {
+      throw new Error(
+        `"${card.onnx.file}" is an fp16 model and needs the WebGPU feature shader-f16, which this adapter (${adapter?.vendor ?? '?'} ${adapter?.architecture ?? ''}) does not have. Use the fp32 model.`,
+      );
+    }
+  }
 
   post({ status: 'phase', id, phase: 'downloading' });
-  const bytes = await Promise.all(
-    [dvitCard, deitCard].map((card) =>
-      fetchModelBytes(new URL(card.onnx.file, base).href, card.onnx, (p) =>
-        post({ status: 'progress', id, file: card.onnx.file, ...p }),
-      ),
-    ),
-  );
+  const bytes = await Promise.all([dvitCard, deitCard].map((card) => src.bytes(card, id)));
 
   post({ status: 'phase', id, phase: 'creating-sessions' });
   const t0 = performance.now();
@@ -162,7 +222,15 @@ async function load(req: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   const create = async (b: Backend, strict: boolean) => {
     const out: ort.InferenceSession[] = [];
     try {
-      for (const buf of bytes) out.push(await ort.InferenceSession.create(new Uint8Array(buf), sessionOptions(b, strict)));
+      for (const [i, buf] of bytes.entries()) {
+        const file = [dvitCard, deitCard][i].onnx.file;
+        out.push(
+          await ort.InferenceSession.create(new Uint8Array(buf), sessionOptions(b, strict)).catch((e: unknown) => {
+            const msg = errText(e);
+            throw CORRUPT_ONNX.test(msg) ? new Error(`"${file}" is not a valid ONNX model (onnxruntime: ${msg})`) : e;
+          }),
+        );
+      }
     } catch (e) {
       await Promise.all(out.map((s) => s.release())).catch(() => undefined);
       throw e;
@@ -176,6 +244,7 @@ async function load(req: Extract<ToWorker, { type: 'load' }>): Promise<void> {
       allNodesOnGpu = true;
     } catch (e) {
       const msg = errText(e);
+      if (CORRUPT_ONNX.test(msg)) throw e;
       if (/fallback to CPU EP has been explicitly disabled|cpu ep fallback/i.test(msg)) {
         gpuNote = `some nodes need the CPU EP, so sessions were created with CPU fallback allowed: ${msg}`;
         sessions = await create('webgpu', false);
@@ -193,29 +262,43 @@ async function load(req: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   const createMs = performance.now() - t0;
   if (backend === 'webgpu' && adapter) adapter = await ortAdapter(adapter);
 
-  const problems = [
-    ...checkCardAgainstSession(dvitCard, dvit),
-    ...checkCardAgainstSession(deitCard, deit),
-  ];
-  if (problems.length) {
-    await Promise.all(sessions.map((s) => s.release()));
-    throw new Error(`model card and ONNX graph disagree:\n${problems.join('\n')}`);
+  // checks and warm-up: on any failure the new sessions are released and the previous model stays
+  let checked: { loaded: Loaded; deitFirst: { ms: number }; dvitFirst: { ms: number }; warmupMs: number };
+  try {
+    const problems = [
+      ...checkCardAgainstSession(dvitCard, dvit),
+      ...checkCardAgainstSession(deitCard, deit),
+    ];
+    if (problems.length) throw new Error(`model card and ONNX graph disagree:\n${problems.join('\n')}`);
+    if (dvitCard.labels.length !== deitCard.labels.length) throw new Error('DynamicViT and DeiT cards have different label sets');
+
+    // One warm-up run each so that shader compilation is not part of any reported latency.
+    post({ status: 'phase', id, phase: 'warming-up', fraction: 0, detail: 'compiling shaders: DeiT' });
+    const size = dvitCard.preprocessing.crop_size;
+    const dummy = new Float32Array(3 * size * size);
+    const w0 = performance.now();
+    const loaded: Loaded = { backend, dvit, deit, dvitCard, deitCard };
+    const deitFirst = await runDeit(loaded, dummy).catch((e: unknown) => {
+      throw new Error(`${deitCard.onnx.file} failed its first run (does the graph match its card?): ${errText(e)}`);
+    });
+    post({ status: 'phase', id, phase: 'warming-up', fraction: 0.5, detail: 'compiling shaders: DynamicViT' });
+    const dvitFirst = await runDvit(loaded, dummy, keepCounts(dvitCard.pruning!.trained_keep_ratio)).catch((e: unknown) => {
+      throw new Error(`${dvitCard.onnx.file} failed its first run (does the graph match its card?): ${errText(e)}`);
+    });
+    post({ status: 'phase', id, phase: 'warming-up', fraction: 1 });
+    const warmupMs = performance.now() - w0;
+    checked = { loaded, deitFirst, dvitFirst, warmupMs };
+  } catch (e) {
+    await Promise.all(sessions.map((s) => s.release())).catch(() => undefined);
+    throw e;
   }
-  if (dvitCard.labels.length !== deitCard.labels.length) throw new Error('DynamicViT and DeiT cards have different label sets');
+  const { loaded, deitFirst, dvitFirst, warmupMs } = checked;
 
-  // One warm-up run each so that shader compilation is not part of any reported latency.
-  post({ status: 'phase', id, phase: 'warming-up', fraction: 0, detail: 'compiling shaders: DeiT' });
-  const size = dvitCard.preprocessing.crop_size;
-  const dummy = new Float32Array(3 * size * size);
-  const w0 = performance.now();
-  const loaded: Loaded = { backend, dvit, deit, dvitCard, deitCard };
-  const deitFirst = await runDeit(loaded, dummy);
-  post({ status: 'phase', id, phase: 'warming-up', fraction: 0.5, detail: 'compiling shaders: DynamicViT' });
-  const dvitFirst = await runDvit(loaded, dummy, keepCounts(dvitCard.pruning!.trained_keep_ratio));
-  post({ status: 'phase', id, phase: 'warming-up', fraction: 1 });
-  const warmupMs = performance.now() - w0;
-
+  const previous = model;
   model = loaded;
+  lastInput = null;
+  processedImageId = -1; // the current image is decoded again for the new model (bridge.ts re-classifies)
+  if (previous) await Promise.all([previous.dvit.release(), previous.deit.release()]).catch(() => undefined);
   post({
     status: 'ready', id, backend, adapter, fallbackReason, allNodesOnGpu, gpuNote, ortVersion: ort.env.versions.web ?? ort.env.versions.common ?? '?',
     dynamicvit: dvitCard, deit: deitCard,
@@ -256,14 +339,43 @@ async function runDvit(m: Loaded, data: Float32Array, counts: number[]) {
   return { ms: performance.now() - t0, logits, kept };
 }
 
-async function decode(blob: Blob): Promise<RgbaImage> {
-  const bmp = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+/**
+ * Decodes a dropped file after checking its bytes (src/engine/imageDecode.ts): specific messages for
+ * non-images, truncated files and formats the browser cannot decode; very large images are decoded at a
+ * reduced size (never 50 MP at full size); extreme aspect ratios are cut to the part the centre crop uses.
+ * EXIF orientation is respected; animated images give their first frame.
+ */
+async function decode(blob: Blob, name: string, spec: ModelCard['preprocessing']): Promise<{ img: RgbaImage; width: number; height: number }> {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  const s = sniffImage(bytes);
+  const refused = refusal(name, bytes.length, s);
+  if (refused) throw new ImageInputError(refused);
+  if (s.format === 'svg') throw new ImageInputError(`"${name}" is an SVG image; SVG is rasterised on the page (it cannot be decoded in a worker): drop it again`);
+  const oriented = orientedSize(s);
+  const target = oriented ? decodeSize(oriented.width, oriented.height, spec.resize_shorter_side) : null;
+  const opts: ImageBitmapOptions = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' };
+  if (target?.reduced) Object.assign(opts, { resizeWidth: target.width, resizeHeight: target.height, resizeQuality: 'high' });
+  let bmp: ImageBitmap;
   try {
-    const canvas = new OffscreenCanvas(bmp.width, bmp.height);
+    bmp = await createImageBitmap(new Blob([bytes], { type: blob.type }), opts);
+    if (target?.reduced && bmp.width > bmp.height !== target.width > target.height) {
+      // a browser that resizes before applying the EXIF orientation: ask again with the stored size's axes
+      bmp.close();
+      bmp = await createImageBitmap(new Blob([bytes], { type: blob.type }), { ...opts, resizeWidth: target.height, resizeHeight: target.width });
+    }
+  } catch (e) {
+    throw new ImageInputError(decodeFailure(name, s, e));
+  }
+  try {
+    const cut = extremeAspectCut(bmp.width, bmp.height, spec.resize_shorter_side, spec.crop_size) ?? { left: 0, top: 0, width: bmp.width, height: bmp.height };
+    const canvas = new OffscreenCanvas(cut.width, cut.height);
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('OffscreenCanvas 2d context unavailable');
-    ctx.drawImage(bmp, 0, 0);
-    return { data: ctx.getImageData(0, 0, bmp.width, bmp.height).data, width: bmp.width, height: bmp.height };
+    ctx.drawImage(bmp, cut.left, cut.top, cut.width, cut.height, 0, 0, cut.width, cut.height);
+    const img = { data: ctx.getImageData(0, 0, cut.width, cut.height).data, width: cut.width, height: cut.height };
+    return { img, width: oriented?.width ?? bmp.width, height: oriented?.height ?? bmp.height };
+  } catch (e) {
+    throw new ImageInputError(decodeFailure(name, s, e));
   } finally {
     bmp.close();
   }
@@ -289,10 +401,12 @@ async function classify(req: Extract<ToWorker, { type: 'classify' }>): Promise<v
         resized: { width: size, height: size, left: 0, top: 0 },
       };
     } else {
-      const img = await decode(blob);
+      const { img, width, height } = await decode(blob, name, spec).catch((e: unknown) => {
+        throw lastInput && e instanceof ImageInputError ? new ImageInputError(`${e.message}\nThe previous image and its result are still shown.`) : e;
+      });
       const pre = preprocess(img, spec);
       lastInput = { tensor: pre.tensor };
-      crop = { data: pre.crop, size: pre.size, source: { width: img.width, height: img.height, name }, resized: pre.resized };
+      crop = { data: pre.crop, size: pre.size, source: { width, height, name }, resized: pre.resized };
     }
   }
   if (!lastInput) throw new Error('no image yet');
@@ -365,6 +479,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const fail = (e: unknown) => post({ status: 'error', id: req.id, request: req.type, message: errText(e) });
   switch (req.type) {
     case 'load':
+    case 'load-files':
       void enqueue(() => load(req)).catch(fail);
       break;
     case 'classify':
