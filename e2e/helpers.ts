@@ -20,7 +20,7 @@ export function watchOrigin(page: Page, origin: string): { foreign: string[]; cs
   return { foreign, csp };
 }
 
-export async function waitReady(page: Page, timeout = 420_000): Promise<void> {
+export async function waitReady(page: Page, timeout = 900_000): Promise<void> {
   await expect(page.getByTestId('status')).toHaveAttribute('data-state', /ready|error/, { timeout });
   const state = await page.getByTestId('status').getAttribute('data-state');
   if (state === 'error') throw new Error(`page reached error: ${await page.getByTestId('error').textContent()}`);

@@ -6,7 +6,7 @@ import { dropImage, expectCounts, expectedInput, expectFixtureOutputs, loadExpec
  * every node on the GPU, a dropped image, the fixture's reference outputs, the slider, a short benchmark.
  */
 test('WebGPU: ready, classify a dropped image, exact fixture outputs, slider, benchmark', async ({ page, baseURL }) => {
-  test.setTimeout(900_000);
+  test.setTimeout(1_800_000); // software WebGPU on 2 cores shared with training jobs: minutes per step
   const watch = watchOrigin(page, baseURL!);
   const expected = loadExpected();
 
@@ -49,7 +49,7 @@ test('WebGPU: ready, classify a dropped image, exact fixture outputs, slider, be
 
   // a short benchmark shows a ratio from the same backend
   await page.getByTestId('bench-run').click();
-  await expect(page.getByTestId('bench-ratio')).toBeVisible({ timeout: 300_000 });
+  await expect(page.getByTestId('bench-ratio')).toBeVisible({ timeout: 900_000 });
   await expect(page.getByTestId('bench-result')).toHaveAttribute('data-backend', 'webgpu');
   const ratio = Number(await page.getByTestId('bench-ratio').getAttribute('data-ratio'));
   expect(Number.isFinite(ratio) && ratio > 0).toBe(true);

@@ -89,7 +89,8 @@ export function Benchmark() {
         <div data-testid="bench-result" data-backend={result.backend}>
           <p className="ratio">
             DynamicViT is <strong data-testid="bench-ratio" data-ratio={result.speedup.toFixed(4)}>{result.speedup.toFixed(2)}×</strong>{' '}
-            {result.speedup >= 1 ? 'faster' : 'as fast (slower)'} than DeiT at ρ = {result.rho.toFixed(2)} on {result.backend}
+            {result.speedup >= 1 ? 'faster than DeiT' : 'the speed of DeiT (slower: at this size the predictors and token gathers cost more than they save)'} at ρ ={' '}
+            {result.rho.toFixed(2)} on {result.backend}
             {result.cancelled && <span className="muted"> (cancelled after {result.samples.deit.length} runs)</span>}
           </p>
           <table className="bench-table">

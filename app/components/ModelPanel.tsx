@@ -73,7 +73,7 @@ export function ModelInfo() {
         <dt>Classes</dt>
         <dd>{dvit.labels.length}{dvit.labels.length <= 30 ? `: ${dvit.labels.join(', ')}` : ''}</dd>
         <dt>Training data</dt>
-        <dd>{describeTraining(training, prov)}</dd>
+        <dd>{describeTraining(training, prov, pr?.trained_keep_ratio)}</dd>
         <dt>Weights</dt>
         <dd>
           {dvit.onnx.precision}, opset {dvit.onnx.opset}, {(dvit.onnx.bytes / 2 ** 20).toFixed(1)} + {(deit.onnx.bytes / 2 ** 20).toFixed(1)} MiB
@@ -85,16 +85,25 @@ export function ModelInfo() {
   );
 }
 
-function describeTraining(t: Record<string, unknown> | null | undefined, prov: Record<string, unknown>): string {
+function describeTraining(t: Record<string, unknown> | null | undefined, prov: Record<string, unknown>, rho?: number): string {
   if (t && typeof t === 'object') {
     const parts: string[] = [];
-    for (const k of ['dataset', 'data', 'description', 'accuracy', 'top1', 'val_accuracy', 'object_recall']) {
-      const v = t[k];
-      if (v !== undefined && v !== null && typeof v !== 'object') parts.push(`${k.replace(/_/g, ' ')}: ${String(v)}`);
-      else if (v && typeof v === 'object') parts.push(`${k.replace(/_/g, ' ')}: ${JSON.stringify(v).slice(0, 160)}`);
+    const ds = t.dataset as Record<string, unknown> | string | undefined;
+    if (typeof ds === 'string') parts.push(ds);
+    else if (ds && typeof ds.name === 'string') {
+      const train = ds.train as { count?: number } | undefined;
+      parts.push(`${ds.name}${train?.count ? `, ${train.count.toLocaleString('en')} training images` : ''}`);
+    }
+    const ev = t.evaluation as Record<string, unknown> | undefined;
+    if (ev) {
+      const dv = (ev.dynamicvit as Record<string, { top1?: number; object_recall_per_stage?: number[] }> | undefined)?.[String(rho ?? 0.7)];
+      if (typeof ev.teacher_top1 === 'number') parts.push(`held-out top-1: DeiT ${(100 * ev.teacher_top1).toFixed(1)}%`);
+      if (dv?.top1 !== undefined) parts.push(`DynamicViT ${(100 * dv.top1).toFixed(1)}% at ρ ${rho}`);
+      const rec = dv?.object_recall_per_stage;
+      if (rec?.length) parts.push(`object recall per stage ${rec.map((r) => `${Math.round(100 * r)}%`).join(' / ')}`);
     }
     if (parts.length) return parts.join(' · ');
-    return JSON.stringify(t).slice(0, 240);
+    return JSON.stringify(t).slice(0, 200);
   }
   if (prov.source === 'random-fixture') return 'none (random weights: a test fixture, predictions are meaningless)';
   if (prov.source === 'official-checkpoint') return 'ImageNet-1k (official checkpoint)';
