@@ -434,6 +434,18 @@ async function classify(req: Extract<ToWorker, { type: 'classify' }>): Promise<v
 
 // ------------------------------------------------------------------------------------------- benchmark
 
+/** One macrotask turn (a MessageChannel hop: no 4 ms setTimeout clamp), so queued messages are handled. */
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
+}
+
 async function benchmark(req: Extract<ToWorker, { type: 'benchmark' }>): Promise<void> {
   const m = model;
   if (!m) throw new Error('no model loaded');
@@ -447,6 +459,9 @@ async function benchmark(req: Extract<ToWorker, { type: 'benchmark' }>): Promise
   const dvit: number[] = [];
   let cancelled = false;
   for (let i = 0; i < req.runs; i++) {
+    // Runs on wasm resolve through microtasks only: without a macrotask turn the 'cancel-benchmark'
+    // message would never be delivered before the last run.
+    await yieldToMessages();
     if (cancelBenchId === req.id) {
       cancelled = true;
       break;
