@@ -33,7 +33,7 @@ export default defineConfig({
     },
     {
       name: 'wasm-fallback',
-      testMatch: /fallback\.spec\.ts/,
+      testMatch: /(fallback|demo-gallery)\.spec\.ts/,
       use: { launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
     },
     // Opt-in screenshots with the trained demo model: E2E_DEMO=1 npx playwright test --project=demo
