@@ -163,6 +163,16 @@ class ThreadTuner:
             torch.set_num_threads(nxt)
 
 
+
+def validation_record(model, teacher, val, device, keep_ratio: float) -> dict:
+    """Held-out progress numbers: accuracy, plus object recall per stage for the student."""
+    if val is None:
+        return {}
+    if teacher is None:
+        return {"val_acc": evaluate_teacher(model, val, device)}
+    acc, recall = evaluate_student(model, val, device, keep_ratio)
+    return {"val_acc": acc, "object_recall": [round(r, 3) for r in recall]}
+
 def build_teacher(num_classes: int, embed_dim: int, heads: int) -> VisionTransformer:
     return VisionTransformer(num_classes=num_classes, embed_dim=embed_dim, depth=12, num_heads=heads)
 
@@ -317,12 +327,7 @@ def run(args) -> None:
         if time.time() - last_ckpt >= args.ckpt_minutes * 60 or state["step"] == args.max_steps_this_run:
             rec = {"event": "checkpoint", "step": state["step"], "images_seen": state["images_seen"],
                    "train_minutes": round(state["train_seconds"] / 60, 1)}
-            if val is not None:
-                if teacher is None:
-                    rec["val_acc"] = evaluate_teacher(model, val, device)
-                else:
-                    acc, rec_ = evaluate_student(model, val, device, args.keep_ratio)
-                    rec["val_acc"], rec["object_recall"] = acc, [round(r, 3) for r in rec_]
+            rec.update(validation_record(model, teacher, val, device, args.keep_ratio))
             save()
             log(args.out, rec)
             last_ckpt = time.time()
@@ -331,12 +336,7 @@ def run(args) -> None:
     state["train_seconds"] = base_seconds + (time.time() - t_run)
     rec = {"event": "done", "step": state["step"], "images_seen": state["images_seen"],
            "train_minutes": round(state["train_seconds"] / 60, 1)}
-    if val is not None:
-        if teacher is None:
-            rec["val_acc"] = evaluate_teacher(model, val, device)
-        else:
-            acc, rec_ = evaluate_student(model, val, device, args.keep_ratio)
-            rec["val_acc"], rec["object_recall"] = acc, [round(r, 3) for r in rec_]
+    rec.update(validation_record(model, teacher, val, device, args.keep_ratio))
     save(done=True)
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump({"config": config, **state, **rec}, f, indent=1)
