@@ -134,7 +134,8 @@ function runNative(sets) {
   const out = join(WORK, 'results/native.json');
   const args = ['bench/native_reference.py', '--rhos', rhos.join(','), '--runs', String(opts.runs),
     '--max-seconds-per-cell', String(opts.maxSecondsPerCell), '--out', out];
-  for (const s of sets) args.push('--model-dir', `${s.id}=${s.dir}`);
+  for (const s of sets) if (!opts.skip.includes(`${s.id}:native`)) args.push('--model-dir', `${s.id}=${s.dir}`);
+  if (!args.includes('--model-dir')) return null;
   sh(PY, args);
   return JSON.parse(readFileSync(out, 'utf8'));
 }
@@ -216,7 +217,7 @@ async function benchOne(s, backend, port) {
 }
 
 /** One fresh browser per model set x backend (a crash loses one combination, not the run). */
-async function browserBench(sets, port) {
+async function browserBench(sets, port, onEntry = () => {}) {
   const results = [];
   for (const s of sets) {
     for (const backend of backends.filter((b) => b === 'webgpu' || b === 'wasm')) {
@@ -226,6 +227,7 @@ async function browserBench(sets, port) {
         continue;
       }
       results.push(await benchOne(s, backend, port));
+      onEntry(results);
     }
   }
   return results;
@@ -245,7 +247,7 @@ async function appCheck(sets) {
     await withBrowser(async (ctx) => {
       for (const s of sets) {
         for (const backend of backends.filter((b) => b === 'webgpu' || b === 'wasm')) {
-          if (s.id === 'deit-s-random') continue; // DeiT-S: ~20-60 s per run on software WebGPU; covered by the harness
+          if (s.id === 'deit-s-random' || opts.skip.includes(`${s.id}:${backend}`)) continue; // DeiT-S: slow on software WebGPU; covered by the harness
           const page = await ctx.newPage();
           const row = { model: s.id, backend, rho: 0.7 };
           try {
@@ -309,7 +311,9 @@ async function main() {
     if (opts.build) sh('npx', ['vite', 'build', '--config', 'bench/vite.config.mjs']);
     const { server, port } = await serve([['/', join(WORK, 'harness-dist')], ...sets.map((s) => [`/models/${s.id}/`, s.dir])]);
     try {
-      result.browser = await browserBench(sets, port);
+      // partial results after every model x backend (a run stopped midway still leaves its data)
+      const partial = join(WORK, 'results.partial.json');
+      result.browser = await browserBench(sets, port, (b) => writeFileSync(partial, JSON.stringify({ ...result, browser: b }, null, 1)));
     } finally {
       server.close();
     }
@@ -322,7 +326,10 @@ async function main() {
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'results.json'), JSON.stringify(result, null, 1));
   log(`wrote ${relative(ROOT, join(out, 'results.json'))} (${result.durationS} s)`);
-  sh(process.execPath, ['bench/report.mjs', join(out, 'results.json'), ...(opts.readme ? ['--readme', 'bench/README.md'] : [])]);
+  // the table also goes into the top-level README where it has the <!-- bench:start --> / <!-- bench:end --> markers
+  const rootReadme = join(ROOT, 'README.md');
+  const readmes = !opts.readme ? [] : ['bench/README.md', ...(existsSync(rootReadme) && readFileSync(rootReadme, 'utf8').includes('<!-- bench:start -->') ? ['README.md'] : [])];
+  sh(process.execPath, ['bench/report.mjs', join(out, 'results.json'), ...readmes.flatMap((r) => ['--readme', r])]);
 }
 
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130)); // browsers close on exit
