@@ -92,77 +92,91 @@ function clip8(v: number): number {
 
 const HALF = 1 << (PRECISION_BITS - 1);
 
+/** A rectangle of the resized image: only these output pixels are computed. */
+export interface OutputWindow {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
 /**
- * PIL-compatible bicubic resize of an RGB(A) image (channels processed independently, 4 per pixel).
- * Returns RGBA uint8 of outW x outH.
+ * PIL-compatible bicubic resize of an RGB(A) image (channels processed independently, 4 per pixel),
+ * computing only the output pixels inside `win` (default: all of them). Each output pixel depends only on its
+ * own filter taps, so a window is exactly the same pixels as resizing everything and cropping afterwards.
+ * Returns RGBA uint8 of win.width x win.height.
  */
-export function resizeBicubic(src: RgbaImage, outW: number, outH: number): Uint8ClampedArray {
+export function resizeBicubic(
+  src: RgbaImage,
+  outW: number,
+  outH: number,
+  win: OutputWindow = { left: 0, top: 0, width: outW, height: outH },
+): Uint8ClampedArray {
   const { width: inW, height: inH, data } = src;
   const needH = outW !== inW;
   const needV = outH !== inH;
   const vert = precomputeCoeffs(inH, outH);
-  let cur: Uint8ClampedArray | Uint8Array = data;
-  let curW = inW;
-  let curH = inH;
-  let vBounds = vert.bounds;
+  const hor = needH ? precomputeCoeffs(inW, outW) : null;
+  // Only the input rows the vertical pass will read (Pillow's ybox_first / ybox_last), restricted to the window.
+  const yFirst = needV ? vert.bounds[win.top * 2] : win.top;
+  const lastRow = win.top + win.height - 1;
+  const yLast = needV ? vert.bounds[lastRow * 2] + vert.bounds[lastRow * 2 + 1] : lastRow + 1;
+  const rows = yLast - yFirst;
 
-  if (needH) {
-    const hor = precomputeCoeffs(inW, outW);
-    // Only the rows the vertical pass will read (Pillow's ybox_first / ybox_last).
-    const yFirst = needV ? vert.bounds[0] : 0;
-    const yLast = needV ? vert.bounds[outH * 2 - 2] + vert.bounds[outH * 2 - 1] : inH;
-    const rows = yLast - yFirst;
-    const tmp = new Uint8ClampedArray(outW * rows * 4);
-    for (let y = 0; y < rows; y++) {
-      const rowIn = (y + yFirst) * inW * 4;
-      const rowOut = y * outW * 4;
-      for (let xx = 0; xx < outW; xx++) {
-        const xmin = hor.bounds[xx * 2];
-        const cnt = hor.bounds[xx * 2 + 1];
-        const kOff = xx * hor.ksize;
-        let s0 = HALF, s1 = HALF, s2 = HALF, s3 = HALF;
-        for (let x = 0; x < cnt; x++) {
-          const w = hor.kk[kOff + x];
-          const p = rowIn + (x + xmin) * 4;
-          s0 += data[p] * w;
-          s1 += data[p + 1] * w;
-          s2 += data[p + 2] * w;
-          s3 += data[p + 3] * w;
-        }
-        const o = rowOut + xx * 4;
-        tmp[o] = clip8(s0);
-        tmp[o + 1] = clip8(s1);
-        tmp[o + 2] = clip8(s2);
-        tmp[o + 3] = clip8(s3);
+  // Horizontal pass: rows [yFirst, yLast) x window columns (or the window's columns copied when no resize).
+  const tmp = new Uint8ClampedArray(win.width * rows * 4);
+  for (let y = 0; y < rows; y++) {
+    const rowIn = (y + yFirst) * inW * 4;
+    const rowOut = y * win.width * 4;
+    for (let c = 0; c < win.width; c++) {
+      const xx = c + win.left;
+      const o = rowOut + c * 4;
+      if (!hor) {
+        const p = rowIn + xx * 4;
+        tmp[o] = data[p];
+        tmp[o + 1] = data[p + 1];
+        tmp[o + 2] = data[p + 2];
+        tmp[o + 3] = data[p + 3];
+        continue;
       }
-    }
-    cur = tmp;
-    curW = outW;
-    curH = rows;
-    if (needV) {
-      vBounds = vert.bounds.slice();
-      for (let i = 0; i < outH; i++) vBounds[i * 2] -= yFirst;
+      const xmin = hor.bounds[xx * 2];
+      const cnt = hor.bounds[xx * 2 + 1];
+      const kOff = xx * hor.ksize;
+      let s0 = HALF, s1 = HALF, s2 = HALF, s3 = HALF;
+      for (let x = 0; x < cnt; x++) {
+        const w = hor.kk[kOff + x];
+        const p = rowIn + (x + xmin) * 4;
+        s0 += data[p] * w;
+        s1 += data[p + 1] * w;
+        s2 += data[p + 2] * w;
+        s3 += data[p + 3] * w;
+      }
+      tmp[o] = clip8(s0);
+      tmp[o + 1] = clip8(s1);
+      tmp[o + 2] = clip8(s2);
+      tmp[o + 3] = clip8(s3);
     }
   }
-  if (!needV) return cur instanceof Uint8ClampedArray && cur !== data ? cur : new Uint8ClampedArray(cur);
+  if (!needV) return tmp;
 
-  const out = new Uint8ClampedArray(outW * outH * 4);
-  void curH;
-  for (let yy = 0; yy < outH; yy++) {
-    const ymin = vBounds[yy * 2];
-    const cnt = vBounds[yy * 2 + 1];
+  // Vertical pass over the window's rows.
+  const out = new Uint8ClampedArray(win.width * win.height * 4);
+  for (let r = 0; r < win.height; r++) {
+    const yy = r + win.top;
+    const ymin = vert.bounds[yy * 2] - yFirst;
+    const cnt = vert.bounds[yy * 2 + 1];
     const kOff = yy * vert.ksize;
-    for (let xx = 0; xx < curW; xx++) {
+    for (let c = 0; c < win.width; c++) {
       let s0 = HALF, s1 = HALF, s2 = HALF, s3 = HALF;
       for (let y = 0; y < cnt; y++) {
         const w = vert.kk[kOff + y];
-        const p = ((y + ymin) * curW + xx) * 4;
-        s0 += cur[p] * w;
-        s1 += cur[p + 1] * w;
-        s2 += cur[p + 2] * w;
-        s3 += cur[p + 3] * w;
+        const p = ((y + ymin) * win.width + c) * 4;
+        s0 += tmp[p] * w;
+        s1 += tmp[p + 1] * w;
+        s2 += tmp[p + 2] * w;
+        s3 += tmp[p + 3] * w;
       }
-      const o = (yy * outW + xx) * 4;
+      const o = (r * win.width + c) * 4;
       out[o] = clip8(s0);
       out[o + 1] = clip8(s1);
       out[o + 2] = clip8(s2);
@@ -189,32 +203,28 @@ export function resizedSize(width: number, height: number, shorter: number): { w
 
 export function preprocess(src: RgbaImage, spec: PreprocessSpec): Preprocessed {
   const { width: rw, height: rh } = resizedSize(src.width, src.height, spec.resize_shorter_side);
-  const resized = resizeBicubic(src, rw, rh);
   const c = spec.crop_size;
   if (rw < c || rh < c) throw new Error(`resized image ${rw}x${rh} is smaller than the crop ${c}`);
   const top = roundHalfEven((rh - c) / 2);
   const left = roundHalfEven((rw - c) / 2);
+  // Resample only the centre crop: the pixels outside it would be thrown away.
+  const cropped = resizeBicubic(src, rw, rh, { left, top, width: c, height: c });
   const plane = c * c;
   const tensor = new Float32Array(3 * plane);
   const crop = new Uint8ClampedArray(plane * 4);
   const mean = Float32Array.from(spec.mean);
   const std = Float32Array.from(spec.std);
-  for (let y = 0; y < c; y++) {
-    for (let x = 0; x < c; x++) {
-      const p = ((y + top) * rw + (x + left)) * 4;
-      const i = y * c + x;
-      for (let ch = 0; ch < 3; ch++) {
-        const v = resized[p + ch];
-        tensor[ch * plane + i] = (Math.fround(v / 255) - mean[ch]) / std[ch];
-        crop[i * 4 + ch] = v;
-      }
-      crop[i * 4 + 3] = 255;
+  for (let i = 0; i < plane; i++) {
+    for (let ch = 0; ch < 3; ch++) {
+      const v = cropped[i * 4 + ch];
+      tensor[ch * plane + i] = (Math.fround(v / 255) - mean[ch]) / std[ch];
+      crop[i * 4 + ch] = v;
     }
+    crop[i * 4 + 3] = 255;
   }
   return { tensor, crop, size: c, resized: { width: rw, height: rh, left, top } };
 }
 
-/** RGB (3 bytes per pixel) to RGBA. */
 export function rgbToRgba(rgb: Uint8Array, width: number, height: number): Uint8ClampedArray {
   const out = new Uint8ClampedArray(width * height * 4);
   for (let i = 0, j = 0; i < width * height; i++, j += 3) {
