@@ -28,12 +28,12 @@ export default defineConfig({
     {
       name: 'webgpu',
       // reliability.spec.ts: bad inputs, user models, concurrency, memory (issue 6); precise heap sizes for the memory bound
-      testMatch: /(webgpu|reliability)\.spec\.ts/,
-      use: { launchOptions: { executablePath: CHROMIUM, args: ['--enable-unsafe-webgpu', '--enable-precise-memory-info', ...BASE_ARGS] } },
+      testMatch: /(webgpu|reliability|gpu-session|memory)\.spec\.ts/,
+      use: { launchOptions: { executablePath: CHROMIUM, args: ['--enable-unsafe-webgpu', '--enable-precise-memory-info', '--js-flags=--expose-gc', ...BASE_ARGS] } },
     },
     {
       name: 'wasm-fallback',
-      testMatch: /(fallback|demo-gallery)\.spec\.ts/,
+      testMatch: /(fallback|demo-gallery|security)\.spec\.ts/,
       use: { launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
     },
     // Opt-in screenshots with the trained demo model: E2E_DEMO=1 npx playwright test --project=demo

@@ -2,7 +2,8 @@ import { Benchmark } from './components/Benchmark.tsx';
 import { DropZone, SampleGallery } from './components/ImageInput.tsx';
 import { LoadProgress } from './components/LoadProgress.tsx';
 import { ModelInfo, ModelPicker, OfficialCheckpoints } from './components/ModelPanel.tsx';
-import { ErrorNotice, FallbackNotice, GpuNote } from './components/Notices.tsx';
+import { DebugPanel } from './components/DebugPanel.tsx';
+import { DeviceLossNotice, ErrorNotice, FallbackNotice, GpuNote } from './components/Notices.tsx';
 import { OverlayView } from './components/Overlay.tsx';
 import { Predictions } from './components/Predictions.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
@@ -24,6 +25,7 @@ export function App() {
       </header>
       <main>
         <FallbackNotice />
+        <DeviceLossNotice />
         <GpuNote />
         <ErrorNotice />
         <div className="picker-bar">
@@ -51,6 +53,7 @@ export function App() {
           <div className="col-results">
             <Predictions />
             <Benchmark />
+            <DebugPanel />
           </div>
         </div>
       </main>

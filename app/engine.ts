@@ -3,13 +3,16 @@ import type { FromWorker, ToWorker } from '../src/worker/protocol.ts';
 
 type Listener = (msg: FromWorker) => void;
 
+/** ?debug=1: the worker answers diagnostics (memory figures, simulated device loss); see DebugPanel. */
+export const isDebug = new URLSearchParams(window.location.search).get('debug') === '1';
+
 let worker: Worker | null = null;
 const listeners = new Set<Listener>();
 let nextId = 1;
 
 function get(): Worker {
   if (!worker) {
-    worker = new Worker(new URL('../src/worker/worker.ts', import.meta.url), { type: 'module', name: 'dynamicvit-inference' });
+    worker = new Worker(new URL('../src/worker/worker.ts', import.meta.url), { type: 'module', name: `dynamicvit-inference${isDebug ? ':debug' : ''}` });
     worker.onmessage = (ev: MessageEvent<FromWorker>) => listeners.forEach((l) => l(ev.data));
     worker.onerror = (ev) => {
       ev.preventDefault();

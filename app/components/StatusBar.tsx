@@ -32,7 +32,7 @@ export function StatusBar() {
           {allNodesOnGpu ? 'all nodes on WebGPU' : 'some nodes on CPU'}
         </span>
       )}
-      <span className="adapter" data-testid="adapter">
+      <span className="adapter" data-testid="adapter" data-features={adapter?.features.join(' ') ?? ''} title={adapter ? `WebGPU features: ${adapter.features.join(', ') || 'none'}` : undefined}>
         {adapter ? (
           <>
             <span className="muted">adapter</span> {adapter.vendor} / {adapter.architecture}

@@ -25,9 +25,22 @@ function onMessage(msg: FromWorker): void {
       set({ downloads: [...rest, { file: msg.file, loaded: msg.loaded, total: msg.total, fromCache: msg.fromCache, done: msg.done }].sort((a, b) => a.file.localeCompare(b.file)) });
       return;
     }
+    case 'device-lost':
+      if (msg.id !== s.loadId && msg.id !== s.userLoadId) return;
+      set({
+        status: 'loading', phase: null, benchRunning: false,
+        deviceLoss: { at: Date.now(), reason: msg.reason, message: msg.message, recoveredMs: null, backend: null, count: (s.deviceLoss?.count ?? 0) + 1 },
+      });
+      return;
+    case 'memory': {
+      const heap = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+      set({ memory: { ...msg.memory, pageJsHeapBytes: heap?.usedJSHeapSize ?? null, at: Date.now() } });
+      return;
+    }
     case 'ready': {
       const user = msg.id === s.userLoadId;
       if (msg.id !== s.loadId && !user) return;
+      if (msg.recovery && s.deviceLoss) set({ deviceLoss: { ...s.deviceLoss, recoveredMs: msg.recovery.ms, backend: msg.backend } });
       if (user) set({ userLoading: false, modelId: `your model: ${msg.dynamicvit.display_name || msg.dynamicvit.name}`, benchResult: null });
       set({
         status: 'ready', phase: null, backend: msg.backend, adapter: msg.adapter, fallbackReason: msg.fallbackReason ?? null,
@@ -56,6 +69,8 @@ function onMessage(msg: FromWorker): void {
     case 'error':
       if (msg.request === 'load' && (msg.id === s.loadId || msg.id === -1)) {
         set({ status: 'error', phase: null, error: msg.message });
+      } else if (msg.request === 'load-files' && msg.id === s.userLoadId && s.deviceLoss?.recoveredMs === null) {
+        set({ status: 'error', phase: null, userLoading: false, error: msg.message }); // recreating after a device loss failed
       } else if (msg.request === 'load-files' && msg.id === s.userLoadId) {
         const current = s.dvitCard?.display_name ?? s.modelId ?? 'the previous model';
         set({ userLoading: false, error: `Your model was not loaded: ${msg.message}\n${current} is still loaded and working.` });

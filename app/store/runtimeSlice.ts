@@ -10,6 +10,19 @@ export interface Download {
   done: boolean;
 }
 
+/** The last GPU device loss and what became of it (shown until dismissed). */
+export interface DeviceLoss {
+  at: number;
+  reason: string;
+  message: string;
+  /** ms from the loss to new sessions being ready; null while recreating */
+  recoveredMs: number | null;
+  /** where the recreated sessions run (wasm when no new device could be had) */
+  backend: Backend | null;
+  /** losses since the page loaded */
+  count: number;
+}
+
 export interface RuntimeState {
   status: 'idle' | 'loading' | 'ready' | 'error';
   phase: LoadPhase | null;
@@ -26,11 +39,13 @@ export interface RuntimeState {
   timings: ReadyMessage['timings'] | null;
   error: string | null;
   loadId: number;
+  deviceLoss: DeviceLoss | null;
 }
 
 export interface RuntimeActions {
   setBackendChoice: (b: 'auto' | 'wasm') => void;
   dismissError: () => void;
+  dismissDeviceLoss: () => void;
 }
 
 export type RuntimeSlice = RuntimeState & RuntimeActions;
@@ -38,7 +53,7 @@ export type RuntimeSlice = RuntimeState & RuntimeActions;
 export const runtimeInitial: RuntimeState = {
   status: 'idle', phase: null, phaseFraction: null, phaseDetail: null, backendChoice: 'auto', backend: null,
   adapter: null, fallbackReason: null, allNodesOnGpu: null, gpuNote: null, ortVersion: null, downloads: [], timings: null,
-  error: null, loadId: -1,
+  error: null, loadId: -1, deviceLoss: null,
 };
 
 export const createRuntimeSlice: StateCreator<Store, [], [], RuntimeSlice> = (set, get) => ({
@@ -49,4 +64,5 @@ export const createRuntimeSlice: StateCreator<Store, [], [], RuntimeSlice> = (se
     if (id) get().selectModel(id);
   },
   dismissError: () => set({ error: null }),
+  dismissDeviceLoss: () => set({ deviceLoss: null }),
 });

@@ -56,7 +56,14 @@ export interface CancelBenchmarkRequest {
   id: number;
 }
 
-export type ToWorker = LoadRequest | LoadFilesRequest | ClassifyRequest | BenchmarkRequest | CancelBenchmarkRequest;
+/** Diagnostics, sent by the page only in debug mode (?debug=1): simulate a GPU device loss, read memory figures. */
+export interface DebugRequest {
+  type: 'debug';
+  id: number;
+  action: 'lose-device' | 'memory';
+}
+
+export type ToWorker = LoadRequest | LoadFilesRequest | ClassifyRequest | BenchmarkRequest | CancelBenchmarkRequest | DebugRequest;
 
 export type LoadPhase = 'probing' | 'downloading' | 'creating-sessions' | 'warming-up';
 
@@ -102,6 +109,31 @@ export interface ReadyMessage {
   dynamicvit: ModelCard;
   deit: ModelCard;
   timings: { createMs: number; warmupMs: number; firstRunMs: { dynamicvit: number; deit: number } };
+  /** set when these sessions replace ones whose GPU device was lost */
+  recovery?: { reason: string; message: string; ms: number };
+}
+
+/** The GPUDevice under the sessions was lost; the worker is recreating them (a 'ready' with `recovery` follows, or an 'error'). */
+export interface DeviceLostMessage {
+  status: 'device-lost';
+  /** the load request whose model was running */
+  id: number;
+  reason: string;
+  message: string;
+}
+
+export interface MemorySnapshot {
+  /** ONNX Runtime's WebAssembly heap (grows, never shrinks) */
+  wasmHeapBytes: number | null;
+  /** GPU buffers ORT holds on the current device (created minus destroyed) */
+  gpuBuffers: number | null;
+  gpuBufferBytes: number | null;
+}
+
+export interface MemoryMessage {
+  status: 'memory';
+  id: number;
+  memory: MemorySnapshot;
 }
 
 export interface ModelOutput {
@@ -163,4 +195,6 @@ export type FromWorker =
   | ResultMessage
   | BenchProgressMessage
   | BenchResultMessage
+  | DeviceLostMessage
+  | MemoryMessage
   | ErrorMessage;

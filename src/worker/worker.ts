@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import ortWasmUrl from 'ort-dist/ort-wasm-simd-threaded.asyncify.wasm?url';
 
 import { fetchModelBytes } from '../engine/fetchModel.ts';
+import { fp16Refusal } from '../engine/gpuRequirements.ts';
 import { decodeFailure, decodeSize, extremeAspectCut, ImageInputError, orientedSize, refusal, sniffImage } from '../engine/imageDecode.ts';
 import { keepCounts } from '../engine/keepCounts.ts';
 import { checkCardAgainstSession, parseCard, type ModelCard } from '../engine/modelCard.ts';
@@ -16,13 +17,19 @@ import { validateCard } from '../engine/validateCard.ts';
 import { predictions } from '../engine/postprocess.ts';
 import { preprocess, rawTensorBytes, tensorToRgba, type RgbaImage } from '../engine/preprocess.ts';
 import { summarize } from '../engine/stats.ts';
-import type { AdapterSummary, Backend, FromWorker, ToWorker } from './protocol.ts';
+import { createGpu, requestAdapter, type GpuHandle } from './gpuDevice.ts';
+import { memorySnapshot, watchWasmMemory } from './memoryProbe.ts';
+import type { AdapterSummary, Backend, FromWorker, ReadyMessage, ToWorker } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 ort.env.wasm.wasmPaths = { wasm: ortWasmUrl };
 ort.env.wasm.numThreads = 1; // no cross-origin isolation needed
 ort.env.logLevel = 'error';
+
+/** Debug mode (?debug=1 on the page names the worker "...:debug"): memory probes and the device-loss button. */
+const DEBUG = self.name.endsWith(':debug');
+if (DEBUG) watchWasmMemory();
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, transfer);
 
@@ -32,7 +39,15 @@ interface Loaded {
   deit: ort.InferenceSession;
   dvitCard: ModelCard;
   deitCard: ModelCard;
+  /** the device under the sessions (WebGPU only) and a rejection that fires when it is lost */
+  gpu: GpuHandle | null;
+  gpuLost: Promise<never> | null;
+  /** how to load the same pair again (after a device loss) */
+  origin: { id: number; request: 'load' | 'load-files'; src: ModelSource; choice: Backend | 'auto' };
 }
+
+/** A run that could not finish because the GPU device went away; the sessions are recreated. */
+class DeviceLostError extends Error {}
 
 let model: Loaded | null = null;
 let lastInput: { tensor: Float32Array; deit?: { top5: ReturnType<typeof predictions>; latencyMs: number } } | null = null;
@@ -52,57 +67,44 @@ function enqueue<T>(job: () => Promise<T>): Promise<T> {
 
 // ---------------------------------------------------------------------------------------------- backend
 
-async function probeWebGpu(): Promise<{ adapter: AdapterSummary | null; reason?: string }> {
-  const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
-  if (!gpu) return { adapter: null, reason: 'navigator.gpu is undefined: this browser exposes no WebGPU API here' };
-  let adapter: GPUAdapter | null = null;
+/** The device ORT runs on: the current one while it lives, else a new adapter and device. */
+let gpu: GpuHandle | null = null;
+
+async function currentGpu(): Promise<{ gpu: GpuHandle | null; reason?: string }> {
+  if (gpu && !gpu.lostInfo) return { gpu };
+  const { adapter, reason } = await requestAdapter();
+  if (!adapter) return { gpu: null, reason };
   try {
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    const g = await createGpu(adapter);
+    gpu = g;
+    void g.lost.then((info) => onDeviceLost(g, info));
+    return { gpu: g };
   } catch (e) {
-    return { adapter: null, reason: `navigator.gpu.requestAdapter() threw: ${errText(e)}` };
-  }
-  if (!adapter) {
-    return {
-      adapter: null,
-      reason: 'navigator.gpu.requestAdapter() returned null: no WebGPU adapter (GPU disabled or blocklisted; headless Chromium needs --enable-unsafe-webgpu)',
-    };
-  }
-  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  const legacy = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
-  return {
-    adapter: {
-      vendor: info.vendor || '(hidden)',
-      architecture: info.architecture || '(hidden)',
-      device: info.device || '',
-      description: info.description || '',
-      isFallbackAdapter: info.isFallbackAdapter ?? legacy ?? null,
-      features: [...adapter.features].sort(),
-    },
-  };
-}
-
-/** The adapter ONNX Runtime actually runs on (GPUDevice.adapterInfo), over the probe's values. */
-async function ortAdapter(probe: AdapterSummary): Promise<AdapterSummary> {
-  try {
-    const device = (await ort.env.webgpu.device) as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } };
-    const info = device.adapterInfo;
-    if (!info) return probe;
-    return {
-      ...probe,
-      vendor: info.vendor || probe.vendor,
-      architecture: info.architecture || probe.architecture,
-      device: info.device || probe.device,
-      description: info.description || probe.description,
-      isFallbackAdapter: info.isFallbackAdapter ?? probe.isFallbackAdapter,
-    };
-  } catch {
-    return probe;
+    return { gpu: null, reason: `GPUAdapter.requestDevice() failed: ${errText(e)}` };
   }
 }
 
-function sessionOptions(backend: Backend, strict: boolean): ort.InferenceSession.SessionOptions {
+/**
+ * A lost device takes its sessions with it: the page is told, then the same pair is loaded again on a new
+ * device (or on wasm, with the reason, when no new device can be had). A run in flight fails with
+ * DeviceLostError and the page runs it again once the new sessions are ready.
+ */
+function onDeviceLost(g: GpuHandle, info: GPUDeviceLostInfo): void {
+  if (gpu === g) gpu = null;
+  const m = model;
+  if (!m || m.gpu !== g) return; // nothing of ours runs on it any more
+  const { id, request, src, choice } = m.origin;
+  post({ status: 'device-lost', id, reason: info.reason, message: info.message });
+  const t0 = performance.now();
+  void enqueue(() => load(id, request, src, choice, { reason: info.reason, message: info.message, t0 })).catch((e: unknown) => {
+    if (model === m) model = null;
+    post({ status: 'error', id, request, message: `The GPU device was lost (${info.reason}) and the sessions could not be recreated: ${errText(e)}` });
+  });
+}
+
+function sessionOptions(backend: Backend, strict: boolean, device: GPUDevice | null): ort.InferenceSession.SessionOptions {
   return {
-    executionProviders: [backend],
+    executionProviders: [backend === 'webgpu' && device ? { name: 'webgpu', device } : backend],
     graphOptimizationLevel: 'all',
     // Any node the WebGPU EP cannot take becomes a creation error instead of a silent CPU placement.
     ...(backend === 'webgpu' && strict ? { extra: { session: { disable_cpu_ep_fallback: '1' } } } : {}),
@@ -185,33 +187,33 @@ const CORRUPT_ONNX = /protobuf parsing failed|failed to load model|invalid model
  * Loads a model pair into new sessions, then swaps them in: until the new pair is ready (and whenever
  * anything about it is wrong) the previous model stays loaded and keeps working.
  */
-async function load(req: Extract<ToWorker, { type: 'load' | 'load-files' }>): Promise<void> {
-  const { id } = req;
-  const src = req.type === 'load' ? urlSource(req.baseUrl) : fileSource(req.files);
-
+async function load(
+  id: number,
+  request: 'load' | 'load-files',
+  src: ModelSource,
+  choice: Backend | 'auto',
+  recovery?: { reason: string; message: string; t0: number },
+): Promise<void> {
   post({ status: 'phase', id, phase: 'probing' });
   let backend: Backend = 'wasm';
+  let device: GpuHandle | null = null;
   let adapter: AdapterSummary | null = null;
   let fallbackReason: string | undefined;
-  if (req.backend === 'wasm') {
+  if (choice === 'wasm') {
     fallbackReason = 'WebAssembly was selected by hand (WebGPU not probed)';
   } else {
-    const probe = await probeWebGpu();
-    adapter = probe.adapter;
-    fallbackReason = probe.reason;
-    backend = adapter ? 'webgpu' : 'wasm';
+    const probe = await currentGpu();
+    device = probe.gpu;
+    adapter = device?.adapter ?? null;
+    fallbackReason = probe.reason && recovery ? `the GPU device was lost (${recovery.reason}) and no new one could be created: ${probe.reason}` : probe.reason;
+    backend = device ? 'webgpu' : 'wasm';
   }
   post({ status: 'backend', id, backend, adapter, fallbackReason });
 
   const dvitCard = readCard(await src.dvitCard(), 'dynamicvit', 'DynamicViT');
   const deitCard = readCard(await src.twinCard(dvitCard.twin ?? 'deit.json'), 'deit', `DeiT (${dvitCard.twin ?? 'deit.json'})`);
-  for (const card of [dvitCard, deitCard]) {
-    if (backend === 'webgpu' && card.onnx.precision === 'fp16' && !adapter?.features.includes('shader-f16')) {
-      throw new Error(
-        `"${card.onnx.file}" is an fp16 model and needs the WebGPU feature shader-f16, which this adapter (${adapter?.vendor ?? '?'} ${adapter?.architecture ?? ''}) does not have. Use the fp32 model.`,
-      );
-    }
-  }
+  const refused = adapter && backend === 'webgpu' ? fp16Refusal([dvitCard, deitCard], adapter) : null;
+  if (refused) throw new Error(refused);
 
   post({ status: 'phase', id, phase: 'downloading' });
   const bytes = await Promise.all([dvitCard, deitCard].map((card) => src.bytes(card, id)));
@@ -227,7 +229,7 @@ async function load(req: Extract<ToWorker, { type: 'load' | 'load-files' }>): Pr
       for (const [i, buf] of bytes.entries()) {
         const file = [dvitCard, deitCard][i].onnx.file;
         out.push(
-          await ort.InferenceSession.create(new Uint8Array(buf), sessionOptions(b, strict)).catch((e: unknown) => {
+          await ort.InferenceSession.create(new Uint8Array(buf), sessionOptions(b, strict, b === 'webgpu' ? device!.device : null)).catch((e: unknown) => {
             const msg = errText(e);
             throw CORRUPT_ONNX.test(msg) ? new Error(`"${file}" is not a valid ONNX model (onnxruntime: ${msg})`) : e;
           }),
@@ -253,6 +255,7 @@ async function load(req: Extract<ToWorker, { type: 'load' | 'load-files' }>): Pr
       } else {
         fallbackReason = `WebGPU session creation failed, using WebAssembly: ${msg}`;
         backend = 'wasm';
+        device = null;
         post({ status: 'backend', id, backend, adapter, fallbackReason });
         sessions = await create('wasm', false);
       }
@@ -262,7 +265,6 @@ async function load(req: Extract<ToWorker, { type: 'load' | 'load-files' }>): Pr
   }
   const [dvit, deit] = sessions;
   const createMs = performance.now() - t0;
-  if (backend === 'webgpu' && adapter) adapter = await ortAdapter(adapter);
 
   // checks and warm-up: on any failure the new sessions are released and the previous model stays
   let checked: { loaded: Loaded; deitFirst: { ms: number }; dvitFirst: { ms: number }; warmupMs: number };
@@ -279,7 +281,11 @@ async function load(req: Extract<ToWorker, { type: 'load' | 'load-files' }>): Pr
     const size = dvitCard.preprocessing.crop_size;
     const dummy = new Float32Array(3 * size * size);
     const w0 = performance.now();
-    const loaded: Loaded = { backend, dvit, deit, dvitCard, deitCard };
+    const gpuLost = device ? device.lost.then((info): never => {
+      throw new DeviceLostError(`the GPU device was lost during the run (${info.reason}${info.message ? `: ${info.message}` : ''})`);
+    }) : null;
+    gpuLost?.catch(() => undefined); // handled by whichever run races it
+    const loaded: Loaded = { backend, dvit, deit, dvitCard, deitCard, gpu: device, gpuLost, origin: { id, request, src, choice } };
     const deitFirst = await runDeit(loaded, dummy).catch((e: unknown) => {
       throw new Error(`${deitCard.onnx.file} failed its first run (does the graph match its card?): ${errText(e)}`);
     });
@@ -302,11 +308,13 @@ async function load(req: Extract<ToWorker, { type: 'load' | 'load-files' }>): Pr
   warmed.clear();
   processedImageId = -1; // the current image is decoded again for the new model (bridge.ts re-classifies)
   if (previous) await Promise.all([previous.dvit.release(), previous.deit.release()]).catch(() => undefined);
-  post({
+  const ready: ReadyMessage = {
     status: 'ready', id, backend, adapter, fallbackReason, allNodesOnGpu, gpuNote, ortVersion: ort.env.versions.web ?? ort.env.versions.common ?? '?',
     dynamicvit: dvitCard, deit: deitCard,
     timings: { createMs, warmupMs, firstRunMs: { deit: deitFirst.ms, dynamicvit: dvitFirst.ms } },
-  });
+  };
+  if (recovery) ready.recovery = { reason: recovery.reason, message: recovery.message, ms: performance.now() - recovery.t0 };
+  post(ready);
 }
 
 // -------------------------------------------------------------------------------------------------- run
@@ -321,9 +329,16 @@ async function read(t: ort.Tensor): Promise<ort.Tensor['data']> {
   return t.location === 'cpu' || t.location === 'cpu-pinned' ? t.data : await t.getData(true);
 }
 
+/** session.run, failing fast with DeviceLostError if the device goes away (a run on a lost device may never settle). */
+function run(m: Loaded, session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.ReturnType> {
+  if (!m.gpuLost) return session.run(feeds);
+  if (m.gpu?.lostInfo) return Promise.reject(new DeviceLostError(`the GPU device was lost (${m.gpu.lostInfo.reason})`));
+  return Promise.race([session.run(feeds), m.gpuLost]);
+}
+
 async function runDeit(m: Loaded, data: Float32Array) {
   const t0 = performance.now();
-  const out = await m.deit.run({ pixel_values: pixelTensor(m.deitCard, data) });
+  const out = await run(m, m.deit, { pixel_values: pixelTensor(m.deitCard, data) });
   const logits = (await read(out.logits)) as Float32Array;
   warmed.add('deit');
   return { ms: performance.now() - t0, logits };
@@ -333,7 +348,7 @@ async function runDvit(m: Loaded, data: Float32Array, counts: number[]) {
   const feeds: Record<string, ort.Tensor> = { pixel_values: pixelTensor(m.dvitCard, data) };
   counts.forEach((k, i) => (feeds[`keep_count_stage${i + 1}`] = new ort.Tensor('int64', BigInt64Array.from([BigInt(k)]), [1])));
   const t0 = performance.now();
-  const out = await m.dvit.run(feeds);
+  const out = await run(m, m.dvit, feeds);
   const logits = (await read(out.logits)) as Float32Array;
   const kept: number[][] = [];
   for (let p = 1; p <= counts.length; p++) {
@@ -494,13 +509,30 @@ function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+function debug(req: Extract<ToWorker, { type: 'debug' }>): void {
+  if (req.action === 'memory') {
+    post({ status: 'memory', id: req.id, memory: memorySnapshot(model?.gpu?.buffers ?? null) });
+    return;
+  }
+  const g = model?.gpu;
+  if (!g) throw new Error('no GPU device to lose: the model runs on WebAssembly');
+  g.device.destroy(); // device.lost resolves with reason "destroyed": the same path as a driver reset
+}
+
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const req = ev.data;
-  const fail = (e: unknown) => post({ status: 'error', id: req.id, request: req.type, message: errText(e) });
+  const fail = (e: unknown) => {
+    // the page re-runs the interrupted classification when the recreated sessions are ready
+    if (e instanceof DeviceLostError && req.type === 'classify') return;
+    const message = e instanceof DeviceLostError ? `Interrupted: ${e.message}. The sessions are being recreated; run it again when the page is ready.` : errText(e);
+    post({ status: 'error', id: req.id, request: req.type, message });
+  };
   switch (req.type) {
     case 'load':
+      void enqueue(() => load(req.id, 'load', urlSource(req.baseUrl), req.backend)).catch(fail);
+      break;
     case 'load-files':
-      void enqueue(() => load(req)).catch(fail);
+      void enqueue(() => load(req.id, 'load-files', fileSource(req.files), req.backend)).catch(fail);
       break;
     case 'classify':
       latestClassifyId = req.id;
@@ -512,6 +544,17 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'cancel-benchmark':
       cancelBenchId = req.id;
+      break;
+    case 'debug':
+      if (!DEBUG) {
+        fail(new Error('debug requests need ?debug=1 on the page'));
+        break;
+      }
+      try {
+        debug(req);
+      } catch (e) {
+        fail(e);
+      }
       break;
   }
 };
