@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { dropImage, expectCounts, MODEL, waitReady } from './helpers.ts';
+import { dropImage, expectCounts, MODEL, SHOTS, waitReady } from './helpers.ts';
 
 /**
  * Issue 6, item 3 on WebGPU (SwiftShader here): a GPU device lost in the middle of a run -> both sessions
@@ -50,6 +50,7 @@ test('device lost mid-run: sessions recreated on a new device, the page says so,
   await expectCounts(page, [98, 49, 24]);
   await expect(page.locator('.overlay-main + .strip + p')).toContainText('before-loss.png');
   await expect(page.getByTestId('error')).toHaveCount(0);
+  await page.screenshot({ path: `${SHOTS}device-lost.png` });
 
   // and the new sessions keep working for a new image
   await dropImage(page, readFileSync(OK), 'after-loss.png');

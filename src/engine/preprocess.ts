@@ -83,14 +83,15 @@ export function precomputeCoeffs(inSize: number, outSize: number): Coeffs {
   return { ksize, bounds, kk };
 }
 
-function clip8(v: number): number {
-  // v fits in int32 in C; in JS the sum is exact in float64 (|v| < 2^53)
-  if (v >= 2 ** (PRECISION_BITS + 8)) return 255;
-  if (v <= 0) return 0;
-  return Math.floor(v / (1 << PRECISION_BITS));
-}
-
 const HALF = 1 << (PRECISION_BITS - 1);
+const MAX_SUM = 1 << (PRECISION_BITS + 8);
+
+/** Pillow's clip8: the fixed-point sum back to 0..255 (sums stay within int32, as in C). */
+function clip8(v: number): number {
+  if (v >= MAX_SUM) return 255;
+  if (v <= 0) return 0;
+  return v >> PRECISION_BITS;
+}
 
 /** A rectangle of the resized image: only these output pixels are computed. */
 export interface OutputWindow {
@@ -101,10 +102,11 @@ export interface OutputWindow {
 }
 
 /**
- * PIL-compatible bicubic resize of an RGB(A) image (channels processed independently, 4 per pixel),
- * computing only the output pixels inside `win` (default: all of them). Each output pixel depends only on its
- * own filter taps, so a window is exactly the same pixels as resizing everything and cropping afterwards.
- * Returns RGBA uint8 of win.width x win.height.
+ * PIL-compatible bicubic resize of the RGB channels of an RGBA image, computing only the output pixels
+ * inside `win` (default: all of them). Each output pixel depends only on its own filter taps, so a window
+ * is exactly the same pixels as resizing everything and cropping afterwards. Alpha is not resampled: the
+ * models take RGB (PIL's convert('RGB') drops alpha). Returns RGBA uint8 of win.width x win.height, alpha 255.
+ * Sums are kept in int32 (`| 0`), like Pillow's C loops: exact, and the JIT keeps them in integer registers.
  */
 export function resizeBicubic(
   src: RgbaImage,
@@ -123,64 +125,68 @@ export function resizeBicubic(
   const yLast = needV ? vert.bounds[lastRow * 2] + vert.bounds[lastRow * 2 + 1] : lastRow + 1;
   const rows = yLast - yFirst;
 
-  // Horizontal pass: rows [yFirst, yLast) x window columns (or the window's columns copied when no resize).
-  const tmp = new Uint8ClampedArray(win.width * rows * 4);
+  // Horizontal pass: rows [yFirst, yLast) x window columns, 3 bytes per pixel (or the window copied when no resize).
+  const tmp = new Uint8Array(win.width * rows * 3);
   for (let y = 0; y < rows; y++) {
     const rowIn = (y + yFirst) * inW * 4;
-    const rowOut = y * win.width * 4;
+    const rowOut = y * win.width * 3;
     for (let c = 0; c < win.width; c++) {
       const xx = c + win.left;
-      const o = rowOut + c * 4;
+      const o = rowOut + c * 3;
       if (!hor) {
         const p = rowIn + xx * 4;
         tmp[o] = data[p];
         tmp[o + 1] = data[p + 1];
         tmp[o + 2] = data[p + 2];
-        tmp[o + 3] = data[p + 3];
         continue;
       }
       const xmin = hor.bounds[xx * 2];
       const cnt = hor.bounds[xx * 2 + 1];
       const kOff = xx * hor.ksize;
-      let s0 = HALF, s1 = HALF, s2 = HALF, s3 = HALF;
-      for (let x = 0; x < cnt; x++) {
+      let s0 = HALF, s1 = HALF, s2 = HALF;
+      for (let x = 0, p = rowIn + xmin * 4; x < cnt; x++, p += 4) {
         const w = hor.kk[kOff + x];
-        const p = rowIn + (x + xmin) * 4;
-        s0 += data[p] * w;
-        s1 += data[p + 1] * w;
-        s2 += data[p + 2] * w;
-        s3 += data[p + 3] * w;
+        s0 = (s0 + data[p] * w) | 0;
+        s1 = (s1 + data[p + 1] * w) | 0;
+        s2 = (s2 + data[p + 2] * w) | 0;
       }
       tmp[o] = clip8(s0);
       tmp[o + 1] = clip8(s1);
       tmp[o + 2] = clip8(s2);
-      tmp[o + 3] = clip8(s3);
     }
   }
-  if (!needV) return tmp;
+
+  const out = new Uint8ClampedArray(win.width * win.height * 4);
+  if (!needV) {
+    for (let i = 0, j = 0; j < out.length; i += 3, j += 4) {
+      out[j] = tmp[i];
+      out[j + 1] = tmp[i + 1];
+      out[j + 2] = tmp[i + 2];
+      out[j + 3] = 255;
+    }
+    return out;
+  }
 
   // Vertical pass over the window's rows.
-  const out = new Uint8ClampedArray(win.width * win.height * 4);
+  const stride = win.width * 3;
   for (let r = 0; r < win.height; r++) {
     const yy = r + win.top;
     const ymin = vert.bounds[yy * 2] - yFirst;
     const cnt = vert.bounds[yy * 2 + 1];
     const kOff = yy * vert.ksize;
     for (let c = 0; c < win.width; c++) {
-      let s0 = HALF, s1 = HALF, s2 = HALF, s3 = HALF;
-      for (let y = 0; y < cnt; y++) {
+      let s0 = HALF, s1 = HALF, s2 = HALF;
+      for (let y = 0, p = ymin * stride + c * 3; y < cnt; y++, p += stride) {
         const w = vert.kk[kOff + y];
-        const p = ((y + ymin) * win.width + c) * 4;
-        s0 += tmp[p] * w;
-        s1 += tmp[p + 1] * w;
-        s2 += tmp[p + 2] * w;
-        s3 += tmp[p + 3] * w;
+        s0 = (s0 + tmp[p] * w) | 0;
+        s1 = (s1 + tmp[p + 1] * w) | 0;
+        s2 = (s2 + tmp[p + 2] * w) | 0;
       }
       const o = (r * win.width + c) * 4;
       out[o] = clip8(s0);
       out[o + 1] = clip8(s1);
       out[o + 2] = clip8(s2);
-      out[o + 3] = clip8(s3);
+      out[o + 3] = 255;
     }
   }
   return out;
@@ -211,18 +217,18 @@ export function preprocess(src: RgbaImage, spec: PreprocessSpec): Preprocessed {
   const cropped = resizeBicubic(src, rw, rh, { left, top, width: c, height: c });
   const plane = c * c;
   const tensor = new Float32Array(3 * plane);
-  const crop = new Uint8ClampedArray(plane * 4);
+  // ToTensor + Normalize per channel value, as a 3 x 256 table (the same float expression for each pixel)
   const mean = Float32Array.from(spec.mean);
   const std = Float32Array.from(spec.std);
+  const table = new Float32Array(3 * 256);
+  for (let ch = 0; ch < 3; ch++) for (let v = 0; v < 256; v++) table[ch * 256 + v] = (Math.fround(v / 255) - mean[ch]) / std[ch];
   for (let i = 0; i < plane; i++) {
-    for (let ch = 0; ch < 3; ch++) {
-      const v = cropped[i * 4 + ch];
-      tensor[ch * plane + i] = (Math.fround(v / 255) - mean[ch]) / std[ch];
-      crop[i * 4 + ch] = v;
-    }
-    crop[i * 4 + 3] = 255;
+    const o = i * 4;
+    tensor[i] = table[cropped[o]];
+    tensor[plane + i] = table[256 + cropped[o + 1]];
+    tensor[2 * plane + i] = table[512 + cropped[o + 2]];
   }
-  return { tensor, crop, size: c, resized: { width: rw, height: rh, left, top } };
+  return { tensor, crop: cropped, size: c, resized: { width: rw, height: rh, left, top } };
 }
 
 export function rgbToRgba(rgb: Uint8Array, width: number, height: number): Uint8ClampedArray {

@@ -196,17 +196,17 @@ async function load(
 ): Promise<void> {
   post({ status: 'phase', id, phase: 'probing' });
   let backend: Backend = 'wasm';
-  let device: GpuHandle | null = null;
+  let gpuHandle: GpuHandle | null = null;
   let adapter: AdapterSummary | null = null;
   let fallbackReason: string | undefined;
   if (choice === 'wasm') {
     fallbackReason = 'WebAssembly was selected by hand (WebGPU not probed)';
   } else {
     const probe = await currentGpu();
-    device = probe.gpu;
-    adapter = device?.adapter ?? null;
+    gpuHandle = probe.gpu;
+    adapter = gpuHandle?.adapter ?? null;
     fallbackReason = probe.reason && recovery ? `the GPU device was lost (${recovery.reason}) and no new one could be created: ${probe.reason}` : probe.reason;
-    backend = device ? 'webgpu' : 'wasm';
+    backend = gpuHandle ? 'webgpu' : 'wasm';
   }
   post({ status: 'backend', id, backend, adapter, fallbackReason });
 
@@ -229,7 +229,7 @@ async function load(
       for (const [i, buf] of bytes.entries()) {
         const file = [dvitCard, deitCard][i].onnx.file;
         out.push(
-          await ort.InferenceSession.create(new Uint8Array(buf), sessionOptions(b, strict, b === 'webgpu' ? device!.device : null)).catch((e: unknown) => {
+          await ort.InferenceSession.create(new Uint8Array(buf), sessionOptions(b, strict, b === 'webgpu' ? gpuHandle!.device : null)).catch((e: unknown) => {
             const msg = errText(e);
             throw CORRUPT_ONNX.test(msg) ? new Error(`"${file}" is not a valid ONNX model (onnxruntime: ${msg})`) : e;
           }),
@@ -255,7 +255,7 @@ async function load(
       } else {
         fallbackReason = `WebGPU session creation failed, using WebAssembly: ${msg}`;
         backend = 'wasm';
-        device = null;
+        gpuHandle = null;
         post({ status: 'backend', id, backend, adapter, fallbackReason });
         sessions = await create('wasm', false);
       }
@@ -281,11 +281,11 @@ async function load(
     const size = dvitCard.preprocessing.crop_size;
     const dummy = new Float32Array(3 * size * size);
     const w0 = performance.now();
-    const gpuLost = device ? device.lost.then((info): never => {
+    const gpuLost = gpuHandle ? gpuHandle.lost.then((info): never => {
       throw new DeviceLostError(`the GPU device was lost during the run (${info.reason}${info.message ? `: ${info.message}` : ''})`);
     }) : null;
     gpuLost?.catch(() => undefined); // handled by whichever run races it
-    const loaded: Loaded = { backend, dvit, deit, dvitCard, deitCard, gpu: device, gpuLost, origin: { id, request, src, choice } };
+    const loaded: Loaded = { backend, dvit, deit, dvitCard, deitCard, gpu: gpuHandle, gpuLost, origin: { id, request, src, choice } };
     const deitFirst = await runDeit(loaded, dummy).catch((e: unknown) => {
       throw new Error(`${deitCard.onnx.file} failed its first run (does the graph match its card?): ${errText(e)}`);
     });

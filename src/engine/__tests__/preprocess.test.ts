@@ -53,7 +53,7 @@ describe('geometry', () => {
     const w = 37, h = 23;
     const data = new Uint8ClampedArray(w * h * 4).fill(77);
     const out = resizeBicubic({ data, width: w, height: h }, 101, 9);
-    expect(out.every((v) => v === 77)).toBe(true);
+    expect(out.every((v, i) => v === (i % 4 === 3 ? 255 : 77))).toBe(true); // RGB kept, alpha opaque
   });
 });
 
