@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // node bench/report.mjs bench/results/results.json [--readme bench/README.md]
+//   [--replace-from other/results.json --replace-note "why"]
 // results.json -> results.md (tables) + chart.svg (DynamicViT/DeiT latency vs rho per backend, FLOP-ratio line)
 // next to it; with --readme, replaces the block between <!-- bench:start --> and <!-- bench:end --> in that file.
+// --replace-from swaps in the browser cells (model x backend) of a later run, e.g. a re-run of cells that shared
+// the CPU with another job; results.json is rewritten with the swap recorded under "replaced" (shown in the header).
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -10,6 +13,19 @@ const file = args[0] ?? 'bench/results/results.json';
 const readmes = args.flatMap((a, i) => (a === '--readme' && args[i + 1] ? [args[i + 1]] : []));
 const R = JSON.parse(readFileSync(file, 'utf8'));
 const outDir = dirname(file);
+const argAfter = (flag) => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : undefined; };
+const replaceFrom = argAfter('--replace-from');
+if (replaceFrom) {
+  const other = JSON.parse(readFileSync(replaceFrom, 'utf8'));
+  for (const b of other.browser ?? []) {
+    const i = (R.browser ?? []).findIndex((x) => x.model === b.model && x.backend === b.backend);
+    if (i < 0) throw new Error(`${replaceFrom}: ${b.model} x ${b.backend} is not in ${file}`);
+    R.browser[i] = b;
+    R.replaced = [...(R.replaced ?? []).filter((r) => !(r.model === b.model && r.backend === b.backend)),
+      { model: b.model, backend: b.backend, date: other.date, command: other.command, loadavgStart: other.machine?.loadavgStart, note: argAfter('--replace-note') ?? '' }];
+  }
+  writeFileSync(file, JSON.stringify(R, null, 1));
+}
 
 // ---------------------------------------------------------------------------------------------- FLOPs
 // Same formula as models/flops.py (multiply-accumulates, as the DeiT / DynamicViT papers count them).
@@ -107,6 +123,9 @@ function header() {
   L.push(`- Browser: Chromium ${browserVer ?? '?'} headless (playwright-core ${R.versions.playwrightCore}), WebGPU adapter: ${adapter ? `vendor "${adapter.vendor}", architecture "${adapter.architecture}", fallback ${adapter.isFallbackAdapter}` : 'none'}${adapter?.architecture === 'swiftshader' ? ' (SwiftShader: software WebGPU on the CPU)' : ''}.`);
   L.push(`- onnxruntime-web ${R.versions.onnxruntimeWeb} (\`onnxruntime-web/webgpu\`, native WebGPU EP; wasm EP 1 thread, as the app), native onnxruntime ${R.native?.onnxruntime ?? '–'} (Python, CPUExecutionProvider), Node ${R.versions.node}.`);
   L.push(`- Runs per cell: up to ${R.options.runs} timed runs per model, interleaved (rotating order), after one excluded warm-up run at that keep ratio; a cell stops after ${R.options.maxSecondsPerCell} s once it has 3 runs (marked \\*). Every timing ends when all outputs are read back on the CPU.`);
+  for (const r of R.replaced ?? []) {
+    L.push(`- **${r.model} × ${r.backend}: cells from a later run** (${r.date}, load average ${(r.loadavgStart ?? []).map((x) => x.toFixed(1)).join('/')} at start; \`${r.command}\`)${r.note ? `: ${r.note}` : ''}.`);
+  }
   L.push(`- **${R.machine.note}**`);
   return L;
 }
