@@ -14,7 +14,9 @@ import { chromiumMemory } from './processMemory.ts';
  * Bounds for the 90 classifications from the 10th to the 100th (one 224x224 float32 input is 0.6 MB and one
  * RGBA crop 0.2 MB, so leaking either per classification would add 18-54 MB):
  * page JS heap < 6 MB; wasm heap <= 1 MB (it never shrinks: a tensor ORT failed to free shows here);
- * GPU buffers: the same count and bytes; renderer and GPU process resident memory < 16 MB each.
+ * GPU buffers: the same count and bytes; renderer resident memory < 16 MB; GPU process < 24 MB (SwiftShader's
+ * process grew 0-10 MB over 90 classifications with ORT's buffer count constant, allocator caches; a leaked
+ * input per classification would be 54 MB).
  */
 const N = 100;
 const READ_AT = [10, 55, 100];
@@ -91,7 +93,7 @@ for (const backend of ['webgpu', 'wasm'] as const) {
     expect(end.pageJs - base.pageJs, 'page JS heap growth').toBeLessThan(6 * MB);
     expect(end.wasm - base.wasm, 'wasm heap growth').toBeLessThanOrEqual(1 * MB);
     expect(end.renderer - base.renderer, 'renderer resident memory growth').toBeLessThan(16 * MB);
-    expect(end.gpuProcess - base.gpuProcess, 'GPU process resident memory growth').toBeLessThan(16 * MB);
+    expect(end.gpuProcess - base.gpuProcess, 'GPU process resident memory growth').toBeLessThan(24 * MB);
     if (backend === 'webgpu') {
       expect(end.gpuBuffers, 'GPU buffers counted').not.toBeNull();
       expect(end.gpuBuffers, 'GPU buffers held by ORT').toBe(base.gpuBuffers);
