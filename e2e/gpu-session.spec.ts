@@ -50,6 +50,7 @@ test('device lost mid-run: sessions recreated on a new device, the page says so,
   await expectCounts(page, [98, 49, 24]);
   await expect(page.locator('.overlay-main + .strip + p')).toContainText('before-loss.png');
   await expect(page.getByTestId('error')).toHaveCount(0);
+  await page.evaluate(() => window.scrollTo(0, 0)); // the notice sits at the top; the button click scrolled away
   await page.screenshot({ path: `${SHOTS}device-lost.png` });
 
   // and the new sessions keep working for a new image

@@ -37,7 +37,7 @@ export function DeviceLossNotice() {
   const dismiss = useStore((s) => s.dismissDeviceLoss);
   if (!loss) return null;
   const when = new Date(loss.at).toLocaleTimeString();
-  const cause = `${loss.reason}${loss.message ? `: ${loss.message}` : ''}`;
+  const cause = `${loss.reason}${loss.message ? `: ${loss.message.replace(/\.$/, '')}` : ''}`;
   const recovered = loss.recoveredMs !== null;
   return (
     <div className="notice notice-warn notice-row" role="status" data-testid="device-lost" data-recovered={String(recovered)} data-backend={loss.backend ?? ''}>
