@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { dropImage, expectCounts, expectedInput, expectFixtureOutputs, loadExpected, MODEL, sampleImage, SHOTS, waitReady, watchOrigin } from './helpers.ts';
+import { caption, dropImage, expectCounts, expectedInput, expectFixtureOutputs, loadExpected, MODEL, sampleImage, SHOTS, waitReady, watchOrigin } from './helpers.ts';
 
 test('without --enable-unsafe-webgpu: visible wasm fallback reason, still classifies', async ({ page, baseURL }) => {
   const watch = watchOrigin(page, baseURL!);
@@ -19,10 +19,10 @@ test('without --enable-unsafe-webgpu: visible wasm fallback reason, still classi
   const expected = loadExpected();
   if (expected) {
     await dropImage(page, expectedInput(expected), expected.input.file, 'application/octet-stream');
-    await expect(page.locator('.overlay-main + .strip + p')).toContainText('raw tensor');
+    await expect(caption(page)).toContainText('raw tensor');
     await expectFixtureOutputs(page, expected, '0.7');
     await dropImage(page, img.bytes, img.name, img.type);
-    await expect(page.locator('.overlay-main + .strip + p')).not.toContainText('raw tensor');
+    await expect(caption(page)).not.toContainText('raw tensor');
   }
 
   // the gallery: a click classifies a bundled sample; generated samples show their ground truth
@@ -32,7 +32,7 @@ test('without --enable-unsafe-webgpu: visible wasm fallback reason, still classi
     await second.click();
     await expect(second).toHaveAttribute('aria-pressed', 'true');
     const file = await second.getAttribute('data-file');
-    await expect(page.locator('.overlay-main + .strip + p')).toContainText(file!);
+    await expect(caption(page)).toContainText(file!);
     await expectCounts(page, [137, 96, 67]);
   }
 

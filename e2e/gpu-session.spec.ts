@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { expect, test, type Page } from '@playwright/test';
-import { dropImage, expectCounts, MODEL, SHOTS, waitReady } from './helpers.ts';
+import { expect, test } from '@playwright/test';
+import { caption, dropImage, expectCounts, MODEL, SHOTS, waitReady, watchErrors } from './helpers.ts';
 
 /**
  * Issue 6, item 3 on WebGPU (SwiftShader here): a GPU device lost in the middle of a run -> both sessions
@@ -12,20 +12,9 @@ import { dropImage, expectCounts, MODEL, SHOTS, waitReady } from './helpers.ts';
 const OK = fileURLToPath(new URL('../tests/fixtures/bad-inputs/ok.png', import.meta.url));
 const FIX = fileURLToPath(new URL(`../public/models/${MODEL}/`, import.meta.url));
 
-async function collectErrors(page: Page): Promise<() => Promise<string[]>> {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.addInitScript(() => {
-    const w = window as unknown as { __rejections: string[] };
-    w.__rejections = [];
-    window.addEventListener('unhandledrejection', (e) => w.__rejections.push(String((e.reason as Error)?.message ?? e.reason)));
-  });
-  return async () => [...errors, ...(await page.evaluate(() => (window as unknown as { __rejections: string[] }).__rejections))];
-}
-
 test('device lost mid-run: sessions recreated on a new device, the page says so, the interrupted result is shown; fp16 refused', async ({ page }) => {
   test.setTimeout(1_200_000);
-  const pageErrors = await collectErrors(page);
+  const pageErrors = await watchErrors(page);
   await page.goto(`/?model=${MODEL}&debug=1`);
   await waitReady(page);
   await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'webgpu');
@@ -48,14 +37,14 @@ test('device lost mid-run: sessions recreated on a new device, the page says so,
   await expect(page.getByTestId('gpu-nodes')).toHaveAttribute('data-all-on-gpu', 'true');
   // the interrupted classification (rho 0.50) was run again on the new sessions
   await expectCounts(page, [98, 49, 24]);
-  await expect(page.locator('.overlay-main + .strip + p')).toContainText('before-loss.png');
+  await expect(caption(page)).toContainText('before-loss.png');
   await expect(page.getByTestId('error')).toHaveCount(0);
   await page.evaluate(() => window.scrollTo(0, 0)); // the notice sits at the top; the button click scrolled away
   await page.screenshot({ path: `${SHOTS}device-lost.png` });
 
   // and the new sessions keep working for a new image
   await dropImage(page, readFileSync(OK), 'after-loss.png');
-  await expect(page.locator('.overlay-main + .strip + p')).toContainText('after-loss.png');
+  await expect(caption(page)).toContainText('after-loss.png');
   await expectCounts(page, [98, 49, 24]);
 
   // an fp16 pair on an adapter without shader-f16 (SwiftShader has none): refused before anything is downloaded
@@ -77,7 +66,7 @@ test('device lost mid-run: sessions recreated on a new device, the page says so,
   await expect(page.getByTestId('error')).toContainText('is still loaded and working');
   await expect(page.getByTestId('model-name')).toHaveText(original!);
   await dropImage(page, readFileSync(OK), 'after-fp16.png');
-  await expect(page.locator('.overlay-main + .strip + p')).toContainText('after-fp16.png');
+  await expect(caption(page)).toContainText('after-fp16.png');
   await expectCounts(page, [98, 49, 24]);
 
   expect(await pageErrors()).toEqual([]);

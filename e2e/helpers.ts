@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 export const MODEL = process.env.E2E_MODEL ?? 'fixture-tiny';
 export const SHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
@@ -18,6 +18,21 @@ export function watchOrigin(page: Page, origin: string): { foreign: string[]; cs
     if (/Content Security Policy|Content-Security-Policy/i.test(m.text())) csp.push(m.text());
   });
   return { foreign, csp };
+}
+
+/** The line under the overlay strip naming the image shown (name, source size, crop). */
+export const caption = (page: Page): Locator => page.locator('.overlay-main + .strip + p');
+
+/** Fails the test on uncaught page errors and unhandled promise rejections (collected in the page). */
+export async function watchErrors(page: Page): Promise<() => Promise<string[]>> {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  await page.addInitScript(() => {
+    const w = window as unknown as { __rejections: string[] };
+    w.__rejections = [];
+    window.addEventListener('unhandledrejection', (e) => w.__rejections.push(String((e.reason as Error)?.message ?? e.reason)));
+  });
+  return async () => [...errors, ...(await page.evaluate(() => (window as unknown as { __rejections: string[] }).__rejections))];
 }
 
 export async function waitReady(page: Page, timeout = 900_000): Promise<void> {

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { MODEL, waitReady } from './helpers.ts';
+import { caption, MODEL, waitReady } from './helpers.ts';
 import { chromiumMemory } from './processMemory.ts';
 
 /**
@@ -67,7 +67,7 @@ async function classifyNew(page: Page, i: number): Promise<void> {
     dt.items.add(new File([await c.convertToBlob({ type: 'image/png' })], name, { type: 'image/png' }));
     document.querySelector('[data-testid=dropzone]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, { i, name });
-  await expect(page.locator('.overlay-main + .strip + p')).toContainText(name);
+  await expect(caption(page)).toContainText(name);
   await expect(page.getByTestId('status')).toHaveText('Ready');
 }
 

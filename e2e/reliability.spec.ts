@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect as baseExpect, test, type Page } from '@playwright/test';
-import { dropImage, MODEL, waitReady, watchOrigin } from './helpers.ts';
+import { caption, dropImage, MODEL, waitReady, watchErrors, watchOrigin } from './helpers.ts';
 
 /**
  * Issue 6 (reliability): bad and unusual images, concurrency, cancel. Runs in the 'webgpu' project but loads
@@ -18,20 +18,6 @@ const expect = baseExpect.configure({ timeout: 30_000 });
 const BAD = fileURLToPath(new URL('../tests/fixtures/bad-inputs/', import.meta.url));
 interface Entry { file: string; type: string; expect: 'result' | 'error'; note: string; message: string | null; oriented?: [number, number] }
 const MANIFEST = JSON.parse(readFileSync(`${BAD}manifest.json`, 'utf8')) as Entry[];
-
-const caption = (page: Page) => page.locator('.overlay-main + .strip + p');
-
-/** Fails the test on uncaught page errors and unhandled promise rejections (collected in the page). */
-async function watchErrors(page: Page): Promise<() => Promise<string[]>> {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.addInitScript(() => {
-    const w = window as unknown as { __rejections: string[] };
-    w.__rejections = [];
-    window.addEventListener('unhandledrejection', (e) => w.__rejections.push(String((e.reason as Error)?.message ?? e.reason)));
-  });
-  return async () => [...errors, ...(await page.evaluate(() => (window as unknown as { __rejections: string[] }).__rejections))];
-}
 
 /** RGBA of a pixel of the input crop (the strip's first canvas) at fractions of its size. */
 async function cropPixel(page: Page, fx: number, fy: number): Promise<number[]> {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { dropImage, MODEL, waitReady } from './helpers.ts';
+import { caption, dropImage, MODEL, waitReady } from './helpers.ts';
 
 /**
  * Issue 6, item 6: a strict Content-Security-Policy (no remote origins), images never leave the browser,
@@ -114,9 +114,9 @@ test('images never leave the browser; file names and SVG content are never evalu
   // a file name made of HTML: shown as text, never parsed
   const evil = '<img src=x onerror="window.__xss=1">.png';
   await dropImage(page, readFileSync(OK), evil);
-  await expect(page.locator('.overlay-main + .strip + p')).toContainText(evil);
+  await expect(caption(page)).toContainText(evil);
   await dropImage(page, readFileSync(SVG), 'scripted.svg', 'image/svg+xml');
-  await expect(page.locator('.overlay-main + .strip + p')).toContainText('scripted.svg');
+  await expect(caption(page)).toContainText('scripted.svg');
   await page.getByTestId('bench-run').click();
   await expect(page.getByTestId('bench-result')).toBeVisible({ timeout: 120_000 });
 

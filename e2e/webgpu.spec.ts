@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { dropImage, expectCounts, expectedInput, expectFixtureOutputs, loadExpected, MODEL, sampleImage, SHOTS, waitReady, watchOrigin } from './helpers.ts';
+import { caption, dropImage, expectCounts, expectedInput, expectFixtureOutputs, loadExpected, MODEL, sampleImage, SHOTS, waitReady, watchOrigin } from './helpers.ts';
 
 /**
  * One page, one model load (session creation + warm-up are slow on software WebGPU): ready on WebGPU with
@@ -36,7 +36,7 @@ test('WebGPU: ready, classify a dropped image, exact fixture outputs, slider, be
   if (expected) {
     await dropImage(page, expectedInput(expected), expected.input.file, 'application/octet-stream');
     await expect(page.getByTestId('stage-strip').locator('figcaption').first()).toBeVisible();
-    await expect(page.locator('.overlay-main + .strip + p')).toContainText('raw tensor');
+    await expect(caption(page)).toContainText('raw tensor');
     await expectFixtureOutputs(page, expected, '0.7');
   }
 

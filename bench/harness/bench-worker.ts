@@ -13,6 +13,7 @@ import { parseCard, type ModelCard } from '../../src/engine/modelCard.ts';
 import { keepMask, predictions } from '../../src/engine/postprocess.ts';
 import { preprocess, type RgbaImage } from '../../src/engine/preprocess.ts';
 import { summarize } from '../../src/engine/stats.ts';
+import { requestAdapter, summarizeAdapter } from '../../src/worker/gpuDevice.ts';
 import type { Backend, CaptureCellReq, CellReq, HarnessReply, HarnessRequest, LoadReq, OutputLocation, OverheadReq, Variant } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -39,16 +40,8 @@ let st: State | null = null;
 const capture: { device: GPUDevice | null; inputs: Map<Variant, { buffer: GPUBuffer; tensor: ort.Tensor }> } = { device: null, inputs: new Map() };
 
 async function adapterInfo() {
-  const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
-  if (!gpu) return null;
-  const a = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!a) return null;
-  const info = a.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  return {
-    vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
-    isFallbackAdapter: info.isFallbackAdapter ?? (a as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? null,
-    features: [...a.features].sort(),
-  };
+  const { adapter } = await requestAdapter();
+  return adapter ? summarizeAdapter(adapter) : null;
 }
 
 function options(backend: Backend, strict: boolean, loc: OutputLocation): ort.InferenceSession.SessionOptions {
