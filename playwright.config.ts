@@ -33,7 +33,8 @@ export default defineConfig({
     },
     {
       name: 'wasm-fallback',
-      testMatch: /(fallback|demo-gallery|security)\.spec\.ts/,
+      // lvvit.spec.ts: the LV-ViT-shaped fixture (its conv stem is slow on software WebGPU)
+      testMatch: /(fallback|demo-gallery|security|lvvit|threads)\.spec\.ts/,
       use: { launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
     },
     // Opt-in screenshots with the trained demo model: E2E_DEMO=1 npx playwright test --project=demo

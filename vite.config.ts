@@ -37,7 +37,18 @@ function cspPlugin(dev: boolean): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation: with these two headers on every response (page, worker scripts, wasm, models) the
+ * browser gives the page SharedArrayBuffer, which ONNX Runtime's multi-threaded WebAssembly needs
+ * (src/worker/threads.ts). Everything the page loads is same-origin, so require-corp blocks nothing of ours.
+ */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;
+
 const headers = (dev: boolean): Record<string, string> => ({
+  ...ISOLATION_HEADERS,
   'Content-Security-Policy': csp(dev),
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',

@@ -9,6 +9,20 @@ import { Predictions } from './components/Predictions.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
 import { RhoSlider, StageTable } from './components/TokenControls.tsx';
 import { UserModelPicker } from './components/UserModelPicker.tsx';
+import { useStore } from './store/index.ts';
+
+/** What the page shows, with the loaded card's predictor locations once there is one. */
+function Tagline() {
+  const card = useStore((s) => s.dvitCard);
+  const twin = useStore((s) => s.deitCard);
+  const where = card ? `before blocks ${card.architecture.pruning_locations.join(', ')}` : 'between transformer blocks';
+  return (
+    <p className="muted small" data-testid="tagline">
+      Token sparsification (Rao et al., NeurIPS 2021): learned predictors {where} drop uninformative patch tokens. See which ones, and time it against the
+      full model{twin ? ` (${twin.display_name})` : ''} on your GPU.
+    </p>
+  );
+}
 
 export function App() {
   return (
@@ -16,10 +30,7 @@ export function App() {
       <header className="top">
         <div>
           <h1>DynamicViT in your browser</h1>
-          <p className="muted small">
-            Token sparsification (Rao et al., NeurIPS 2021): predictors before blocks 3, 6, 9 drop uninformative patch tokens. See which ones, and time it
-            against full DeiT on your GPU.
-          </p>
+          <Tagline />
         </div>
         <StatusBar />
       </header>

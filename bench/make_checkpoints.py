@@ -6,6 +6,7 @@ Writes dynamicvit_small_random.pth (backbone + score_predictor.{0,1,2}) and deit
 backbone weights, its full twin). Weights are random: the graphs have the real DeiT-S shapes and op counts,
 which is all a latency benchmark needs. Never commit these files (bench/work/ is git-ignored).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from models.dynamicvit import deit_small_patch16_224, dynamicvit_small_patch16_224  # noqa: E402
+from models.dynamicvit import CONFIGS, deit, dynamicvit  # noqa: E402
 
 
 def main() -> int:
@@ -25,8 +26,9 @@ def main() -> int:
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(a.seed)
-    dvit = dynamicvit_small_patch16_224().eval()
-    twin = deit_small_patch16_224().eval()
+    cfg = CONFIGS["deit-s"]  # the release's DeiT-S shape (models/dynamicvit.py), ImageNet's 1000 classes
+    dvit = dynamicvit(cfg, 1000).eval()
+    twin = deit(cfg, 1000).eval()
     backbone = {k: v for k, v in dvit.state_dict().items() if not k.startswith("score_predictor.")}
     twin.load_state_dict(backbone, strict=True)
     torch.save({"model": dvit.state_dict()}, a.out / "dynamicvit_small_random.pth")

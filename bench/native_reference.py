@@ -1,14 +1,16 @@
 """Native onnxruntime (CPU EP) reference on the same ONNX files the browser loads.
 
-python bench/native_reference.py --model-dir ID=DIR [--model-dir ...] [--rhos 0.5,0.7,0.9,1.0] [--threads 1,2]
-    [--runs 20] [--max-seconds-per-cell 60] [--profile-rho 0.7] --out bench/work/results/native.json
+python bench/native_reference.py --model-dir ID=DIR --counts ID@RHO=K1,K2,K3 [--batches-for ID=1,8,32]
+    [--model-dir ...] [--rhos 0.7] [--threads 1,2] [--runs 20] [--max-seconds-per-cell 60] [--profile-rho 0.7]
+    --out bench/work/results/native.json
 
-Per model set, thread count and rho: one warm-up run each, then DeiT, DynamicViT (and, where present, the
-no-predictor and static-k variants written by bench/variants.py) interleaved in rotating order, batch 1, same
-input. Predictors' share two ways: (a) t(DynamicViT) - t(no-predictor variant) over t(DynamicViT); (b) ORT
+Per model set, thread count, rho and batch size: one warm-up run each, then DeiT, DynamicViT (and, where present,
+the no-predictor variant written by bench/variants.py) interleaved in rotating order, same input repeated to the
+batch. Keep counts come from the caller (bench/run.mjs: src/engine's rule on the card), never computed here. Predictors' share two ways: (a) t(DynamicViT) - t(no-predictor variant) over t(DynamicViT); (b) ORT
 profiling (enable_profiling) at --profile-rho: node kernel times of the optimised graph classified by
 bench/variants.classify_nodes into backbone / predictor / selection.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,14 +27,19 @@ import onnx
 import onnxruntime as ort
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from variants import classify_nodes, keep_counts  # noqa: E402
+from variants import classify_nodes  # noqa: E402
 
 
 def summarize(xs: list[float]) -> dict:
     a = np.asarray(xs, dtype=np.float64)
     return {
-        "n": int(a.size), "median": float(np.median(a)), "p10": float(np.quantile(a, 0.1)),
-        "p90": float(np.quantile(a, 0.9)), "min": float(a.min()), "max": float(a.max()), "mean": float(a.mean()),
+        "n": int(a.size),
+        "median": float(np.median(a)),
+        "p10": float(np.quantile(a, 0.1)),
+        "p90": float(np.quantile(a, 0.9)),
+        "min": float(a.min()),
+        "max": float(a.max()),
+        "mean": float(a.mean()),
     }
 
 
@@ -65,53 +72,67 @@ def timed(sess, feeds) -> float:
     return (time.perf_counter() - t0) * 1e3
 
 
-def bench_model(mid: str, d: Path, rhos: list[float], threads: int, runs: int, max_s: float, x: np.ndarray, log) -> list[dict]:
+def bench_model(
+    mid: str,
+    d: Path,
+    cells_wanted: list[tuple[float, int]],
+    counts_of: dict[float, list[int]],
+    threads: int,
+    runs: int,
+    max_s: float,
+    image: np.ndarray,
+    log,
+) -> list[dict]:
     deit = session(d / "deit.onnx", threads)
     dvit = session(d / "dynamicvit.onnx", threads)
     nopred = session(d / "dynamicvit-nopred.onnx", threads) if (d / "dynamicvit-nopred.onnx").exists() else None
     cells = []
-    for rho in rhos:
-        counts = keep_counts(rho)
-        static_path = d / f"dynamicvit-k{rho:.2f}.onnx"
-        static = session(static_path, threads) if static_path.exists() else None
+    for rho, batch in cells_wanted:
+        counts = counts_of[rho]
+        x = np.repeat(image, batch, axis=0)
         jobs = {"deit": (deit, {"pixel_values": x}), "dynamicvit": (dvit, feeds_for(dvit, x, counts))}
         if nopred:
             jobs["nopred"] = (nopred, feeds_for(nopred, x, counts))
-        if static:
-            jobs["static_k"] = (static, feeds_for(static, x, counts))
         first = {k: timed(s, f) for k, (s, f) in jobs.items()}  # warm-up, excluded
         samples: dict[str, list[float]] = {k: [] for k in jobs}
         keys = list(jobs)
         t_start = time.perf_counter()
         for i in range(runs):
-            order = keys[i % len(keys):] + keys[: i % len(keys)]
+            order = keys[i % len(keys) :] + keys[: i % len(keys)]
             for k in order:
                 samples[k].append(timed(*jobs[k]))
             if time.perf_counter() - t_start > max_s and i >= 2:
                 break
         cell = {
-            "rho": rho, "keepCounts": counts, "firstRunMs": first,
-            "samples": samples, "summary": {k: summarize(v) for k, v in samples.items()},
+            "rho": rho,
+            "batch": batch,
+            "keepCounts": counts,
+            "firstRunMs": first,
+            "samples": samples,
+            "summary": {k: summarize(v) for k, v in samples.items()},
         }
         s = cell["summary"]
         cell["ratio"] = s["dynamicvit"]["median"] / s["deit"]["median"]
         if "nopred" in s:
-            cell["predictorShareByDiff"] = (s["dynamicvit"]["median"] - s["nopred"]["median"]) / s["dynamicvit"]["median"]
-        if "static_k" in s:
-            cell["ratioStaticK"] = s["static_k"]["median"] / s["deit"]["median"]
-        log(f"native {mid} threads={threads} rho={rho}: deit {s['deit']['median']:.2f} ms, dvit {s['dynamicvit']['median']:.2f} ms, "
-            f"ratio {cell['ratio']:.3f}" + (f", pred share(diff) {cell['predictorShareByDiff']:.3f}" if "nopred" in s else "")
-            + f" ({len(samples['deit'])} runs)")
+            cell["predictorShareByDiff"] = (s["dynamicvit"]["median"] - s["nopred"]["median"]) / s["dynamicvit"][
+                "median"
+            ]
+        cell["imagesPerSecond"] = {k: 1000 * batch / v["median"] for k, v in s.items()}
+        log(
+            f"native {mid} threads={threads} rho={rho} batch={batch}: deit {s['deit']['median']:.2f} ms, dvit {s['dynamicvit']['median']:.2f} ms, "
+            f"ratio {cell['ratio']:.3f}"
+            + (f", pred share(diff) {cell['predictorShareByDiff']:.3f}" if "nopred" in s else "")
+            + f" ({len(samples['deit'])} runs)"
+        )
         cells.append(cell)
-        del static
     return cells
 
 
-def profile_model(d: Path, rho: float, threads: int, runs: int, x: np.ndarray) -> dict:
+def profile_model(d: Path, rho: float, counts: list[int], threads: int, runs: int, x: np.ndarray) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         opt = os.path.join(tmp, "optimized.onnx")
         s = session(d / "dynamicvit.onnx", threads, os.path.join(tmp, "prof"), opt)
-        f = feeds_for(s, x, keep_counts(rho))
+        f = feeds_for(s, x, counts)
         s.run(None, f)  # warm-up (profiled too: dropped below by run index)
         for _ in range(runs):
             s.run(None, f)
@@ -133,8 +154,12 @@ def profile_model(d: Path, rho: float, threads: int, runs: int, x: np.ndarray) -
     total_nodes = sum(by_class.values())
     run_total = sum(e["dur"] for e in runs_ev[1:])
     return {
-        "rho": rho, "threads": threads, "runs": runs,
-        "nodeTimeUs": by_class, "nodeTotalUs": total_nodes, "runTotalUs": run_total,
+        "rho": rho,
+        "threads": threads,
+        "runs": runs,
+        "nodeTimeUs": by_class,
+        "nodeTotalUs": total_nodes,
+        "runTotalUs": run_total,
         "share": {k: v / total_nodes for k, v in by_class.items() if total_nodes},
         "topOps": dict(sorted(by_op.items(), key=lambda t: -t[1])[:12]),
     }
@@ -153,7 +178,9 @@ def cpu_name() -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model-dir", action="append", required=True, help="ID=DIR")
-    ap.add_argument("--rhos", default="0.5,0.7,0.9,1.0")
+    ap.add_argument("--counts", action="append", required=True, help="ID@RHO=K1,K2,...: keep counts per stage")
+    ap.add_argument("--batches-for", action="append", default=[], help="ID=1,8,32 (default batch 1)")
+    ap.add_argument("--rhos", default="0.7")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--max-seconds-per-cell", type=float, default=60)
@@ -162,23 +189,45 @@ def main() -> int:
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args()
     rhos = [float(r) for r in a.rhos.split(",") if r]
-    x = np.random.default_rng(0).standard_normal((1, 3, 224, 224)).astype(np.float32)
+    counts: dict[str, dict[float, list[int]]] = {}
+    for spec in a.counts:
+        key, ks = spec.split("=", 1)
+        mid, rho = key.rsplit("@", 1)
+        counts.setdefault(mid, {})[float(rho)] = [int(k) for k in ks.split(",")]
+    batches = {m: [int(b) for b in bs.split(",")] for m, bs in (spec.split("=", 1) for spec in a.batches_for)}
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     out = {
-        "tool": "bench/native_reference.py", "onnxruntime": ort.__version__, "provider": "CPUExecutionProvider",
-        "python": platform.python_version(), "cpu": cpu_name(), "cpuCount": os.cpu_count(),
-        "loadavgStart": os.getloadavg(), "runsRequested": a.runs, "maxSecondsPerCell": a.max_seconds_per_cell,
+        "tool": "bench/native_reference.py",
+        "onnxruntime": ort.__version__,
+        "provider": "CPUExecutionProvider",
+        "python": platform.python_version(),
+        "cpu": cpu_name(),
+        "cpuCount": os.cpu_count(),
+        "loadavgStart": os.getloadavg(),
+        "runsRequested": a.runs,
+        "maxSecondsPerCell": a.max_seconds_per_cell,
         "models": {},
     }
     for spec in a.model_dir:
         mid, d = spec.split("=", 1)
         d = Path(d)
+        size = json.loads((d / "dynamicvit.json").read_text())["preprocessing"]["crop_size"]
+        x = np.random.default_rng(0).standard_normal((1, 3, size, size)).astype(np.float32)
+        wanted = [(rho, b) for rho in rhos for b in batches.get(mid, [1])]
         entry: dict = {"dir": str(d), "threads": {}}
         for t in [int(v) for v in a.threads.split(",") if v]:
-            entry["threads"][str(t)] = bench_model(mid, d, rhos, t, a.runs, a.max_seconds_per_cell, x, log)
-        entry["profile"] = profile_model(d, a.profile_rho, 1, a.profile_runs, x)
+            entry["threads"][str(t)] = bench_model(
+                mid, d, wanted, counts[mid], t, a.runs, a.max_seconds_per_cell, x, log
+            )
+        if a.profile_rho in counts[mid]:
+            entry["profile"] = profile_model(d, a.profile_rho, counts[mid][a.profile_rho], 1, a.profile_runs, x)
+        else:
+            out["models"][mid] = entry
+            continue
         sh = entry["profile"]["share"]
-        log(f"native {mid} profile rho={a.profile_rho} 1 thread: predictor {sh['predictor']:.3f}, selection {sh['selection']:.3f}")
+        log(
+            f"native {mid} profile rho={a.profile_rho} 1 thread: predictor {sh['predictor']:.3f}, selection {sh['selection']:.3f}"
+        )
         out["models"][mid] = entry
     out["loadavgEnd"] = os.getloadavg()
     a.out.parent.mkdir(parents=True, exist_ok=True)

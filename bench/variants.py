@@ -9,11 +9,11 @@ python bench/variants.py DIR [--static-rhos 0.5,0.7,0.9,1.0] [--out OUTDIR]
   the "one static-k graph per rho" option.
 Also: classify_nodes() labels each node backbone / predictor / selection (used for ORT profiles).
 """
+
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections import deque
 from pathlib import Path
@@ -23,15 +23,6 @@ import onnx
 from onnx import helper, numpy_helper
 
 STAGE_INPUTS = ["keep_count_stage1", "keep_count_stage2", "keep_count_stage3"]
-
-
-def keep_counts(rho: float, stages: int = 3, n: int = 196) -> list[int]:
-    out, prev = [], n
-    for p in range(1, stages + 1):
-        k = min(prev, max(1, math.floor(n * rho**p)))
-        out.append(k)
-        prev = k
-    return out
 
 
 def _producers(g: onnx.GraphProto) -> dict[str, onnx.NodeProto]:
@@ -74,7 +65,12 @@ def stage_info(g: onnx.GraphProto) -> list[dict]:
                 if c.name in seen:
                     continue
                 seen.add(c.name)
-                if c.op_type == "GatherElements" and c.input[1] != t.output[1] and prod.get(c.input[1]) and prod[c.input[1]].op_type == "Expand":
+                if (
+                    c.op_type == "GatherElements"
+                    and c.input[1] != t.output[1]
+                    and prod.get(c.input[1])
+                    and prod[c.input[1]].op_type == "Expand"
+                ):
                     patches = c.input[0]
                     break
                 q.extend(c.output)
@@ -147,7 +143,9 @@ def no_predictor(model: onnx.ModelProto) -> onnx.ModelProto:
     for s in stage_info(g):
         t = s["topk"]
         new_score = f"{t.name}_free_score"
-        node = helper.make_node("Gather", [s["patches"], "bench_channel0"], [new_score], axis=2, name=f"{t.name}_free_score_gather")
+        node = helper.make_node(
+            "Gather", [s["patches"], "bench_channel0"], [new_score], axis=2, name=f"{t.name}_free_score_gather"
+        )
         # insert right before the TopK (keeps topological order)
         pos = [i for i, n in enumerate(g.node) if n.name == t.name][0]
         g.node.insert(pos, node)
@@ -167,7 +165,7 @@ def static_k(model: onnx.ModelProto, counts: list[int]) -> onnx.ModelProto:
     keep_inputs = [i for i in g.input if i.name not in STAGE_INPUTS]
     del g.input[:]
     g.input.extend(keep_inputs)
-    for name, k in zip(STAGE_INPUTS, counts):
+    for name, k in zip(STAGE_INPUTS, counts, strict=True):
         g.initializer.append(numpy_helper.from_array(np.array([k], dtype=np.int64), name))
     for o in g.output:
         if o.name.startswith("kept_positions_stage"):
@@ -208,7 +206,9 @@ def fuse_gelu(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
         if any(len(consumers.get(n.output[0], [])) != 1 for n in chain[:-1]):
             continue
         remove.update(n.name for n in chain)
-        new_nodes[mul2.name] = helper.make_node("Gelu", [x], [mul2.output[0]], domain="com.microsoft", name=f"{erf.name}_fused_gelu")
+        new_nodes[mul2.name] = helper.make_node(
+            "Gelu", [x], [mul2.output[0]], domain="com.microsoft", name=f"{erf.name}_fused_gelu"
+        )
     out = []
     for n in g.node:
         if n.name in new_nodes:
@@ -227,9 +227,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dir", type=Path, help="model set folder holding dynamicvit.onnx")
     ap.add_argument("--out", type=Path, help="output folder (default: DIR)")
-    ap.add_argument("--static-rhos", default="0.5,0.7,0.9,1.0")
+    ap.add_argument(
+        "--static-counts",
+        default="",
+        help="RHO=K1,K2,K3;... keep counts baked into dynamicvit-k<RHO>.onnx (from src/engine)",
+    )
     ap.add_argument("--no-static", action="store_true")
-    ap.add_argument("--fuse-gelu", action="store_true", help="write deit.onnx / dynamicvit.onnx with fused GELU to --out first")
+    ap.add_argument(
+        "--fuse-gelu", action="store_true", help="write deit.onnx / dynamicvit.onnx with fused GELU to --out first"
+    )
     a = ap.parse_args()
     out = a.out or a.dir
     out.mkdir(parents=True, exist_ok=True)
@@ -250,9 +256,10 @@ def main() -> int:
     onnx.save(no_predictor(model), str(out / "dynamicvit-nopred.onnx"))
     written = ["dynamicvit-nopred.onnx"]
     if not a.no_static:
-        for r in [float(x) for x in a.static_rhos.split(",") if x]:
-            f = f"dynamicvit-k{r:.2f}.onnx"
-            onnx.save(static_k(model, keep_counts(r)), str(out / f))
+        for spec in [x for x in a.static_counts.split(";") if x]:
+            r, ks = spec.split("=", 1)
+            f = f"dynamicvit-k{float(r):.2f}.onnx"
+            onnx.save(static_k(model, [int(k) for k in ks.split(",")]), str(out / f))
             written.append(f)
     print(f"{out}: {', '.join(written)}; nodes {counts}")
     return 0
@@ -260,4 +267,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

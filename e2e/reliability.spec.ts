@@ -218,9 +218,10 @@ test.describe('user models (issue 6, item 2)', () => {
       { what: 'graph does not match its card', files: { ...pair, 'dynamicvit.onnx': pair['deit.onnx'] }, message: /card and ONNX graph disagree[\s\S]*keep_count_stage1/ },
       {
         what: 'card with missing and wrong fields',
-        files: { ...pair, 'dynamicvit.json': json({ ...card('dynamicvit.json'), labels: undefined, preprocessing: { ...(card('dynamicvit.json').preprocessing as object), mean: [0.5, 0.5] }, schema_version: 2 }) },
+        files: { ...pair, 'dynamicvit.json': json({ ...card('dynamicvit.json'), labels: undefined, preprocessing: { ...(card('dynamicvit.json').preprocessing as object), mean: [0.5, 0.5] }, schema_version: 99 }) },
         message: /model card is invalid[\s\S]*schema_version[\s\S]*preprocessing\.mean[\s\S]*labels/,
       },
+      { what: 'schema-1 card', files: { ...pair, 'dynamicvit.json': json({ ...card('dynamicvit.json'), schema_version: 1 }) }, message: /schema 1 card[\s\S]*re-export with models\/export\.py/ },
       { what: 'card that is not JSON', files: { ...pair, 'deit.json': Buffer.from('{"family": "deit",') }, message: /"deit\.json" is not valid JSON/ },
       { what: 'missing twin', files: { 'dynamicvit.json': pair['dynamicvit.json'], 'dynamicvit.onnx': pair['dynamicvit.onnx'] }, message: /twin "deit\.json", which is not among the chosen files/ },
       { what: 'no card at all', files: { 'dynamicvit.onnx': pair['dynamicvit.onnx'] }, message: /cards and graphs together/ },

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .dynamicvit import DynamicVisionTransformer, checkpoint_filter_fn, keep_counts
-from .train import ArrayData, build_teacher, evaluate_student, evaluate_teacher, width_from_state
+from .train import ArrayData, build_teacher, demo_config, evaluate_student, evaluate_teacher, width_from_state
 
 
 def _load(path: str):
@@ -47,21 +47,27 @@ def main(argv=None) -> None:
 
     tsd, tcfg, tmeta = _load(a.teacher)
     dim, classes = width_from_state(tsd)
-    heads = int(tcfg.get("num_heads", max(1, dim // 32)))
-    teacher = build_teacher(classes, dim, heads)
+    ssd, scfg, smeta = _load(a.student)
+    # the student's saved config carries the shape (depth, patch, image size, pruning locations, rho)
+    arch = {"embed_dim": dim, "num_heads": max(1, dim // 32), "stages": len(scfg.get("pruning_loc", [])), **scfg}
+    cfg = demo_config(arch, float(scfg["keep_ratio"]))
+    heads = cfg.num_heads
+    teacher = build_teacher(cfg, classes)
     teacher.load_state_dict(tsd, strict=True)
     teacher.to(device)
     t_acc = evaluate_teacher(teacher, val, device)
 
-    ssd, scfg, smeta = _load(a.student)
-    student = DynamicVisionTransformer(keep_ratio=float(scfg.get("keep_ratio", 0.7)), num_classes=classes,
-                                       embed_dim=dim, depth=12, num_heads=heads)
+    student = DynamicVisionTransformer(cfg, classes)
     student.load_state_dict(ssd, strict=True)
     student.to(device)
     per_ratio = {}
     for r in [float(v) for v in a.ratios.split(",")]:
         acc, recall = evaluate_student(student, val, device, r)
-        per_ratio[f"{r:.1f}"] = {"top1": acc, "object_recall": recall, "keep_counts": keep_counts(r)}
+        per_ratio[f"{r:.1f}"] = {
+            "top1": acc,
+            "object_recall": recall,
+            "keep_counts": keep_counts(r, cfg.num_patches, cfg.stages),
+        }
     masks = np.asarray(val.masks[: len(val)]).reshape(len(val), -1)
     res = {
         "val_set": os.path.abspath(a.val), "val_images": len(val), "val_seed": val.meta.get("seed"),

@@ -1,9 +1,15 @@
-"""Export a DynamicViT checkpoint and its DeiT twin to ONNX with model cards, checked for parity.
+"""Export a DynamicViT checkpoint and its full twin (DeiT / LV-ViT) to ONNX with model cards, checked for parity.
 
-python -m models.export --dynamicvit DVIT.pth --deit DEIT.pth --out public/models/NAME
-    [--keep-ratio 0.7] [--labels FILE] [--fp16] [--name NAME] [--title TITLE]
-    [--kind imagenet|demo|fixture] [--default] [--num-heads N] [--training FILE] [--notes TEXT]
+python -m models.export --dynamicvit DVIT.pth [--deit TEACHER.pth] --out public/models/NAME
+    [--keep-ratio RHO] [--labels FILE] [--fp16] [--name NAME] [--title TITLE]
+    [--kind imagenet|demo|fixture] [--default] [--num-heads N] [--pruning-locations 3,6,9]
+    [--training FILE] [--notes TEXT]
+
+The architecture is read from the checkpoint's keys and shapes (the six DynamicViT releases and DeiT-Ti
+by name, anything else as "custom"). Without --deit (alias --teacher) the twin is the DynamicViT's own
+backbone without its predictors (DeiT-256 has no released teacher).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,13 +24,18 @@ import onnxruntime
 import torch
 
 from models.card import build_card, onnx_entry, write_card
-from models.checkpoint import CheckpointError, LoadedCheckpoint, load_checkpoint, size_label
+from models.checkpoint import CheckpointError, LoadedCheckpoint, arch_label, backbone_twin, load_checkpoint
+from models.dynamicvit import ModelConfig
 from models.flops import deit_flops, dynamicvit_flops
 from models.onnx_export import OPSET, export_deit, export_dynamicvit
 from models.parity import deit_cases, dynamicvit_cases, summary
 
 LABELS_DIR = Path(__file__).parent / "labels"
 SOURCES = {"imagenet": "official-checkpoint", "demo": "trained-here", "fixture": "random-fixture"}
+BACKBONE_TWIN_NOTE = (
+    "No teacher checkpoint was given: this full model is the DynamicViT checkpoint's own backbone with its "
+    "score predictors removed (it never ran without pruning in training), not a released teacher."
+)
 
 
 @dataclass
@@ -39,7 +50,9 @@ def load_labels(path: Path | None, num_classes: int) -> list[str]:
             return json.loads((LABELS_DIR / "imagenet1k.json").read_text())
         return [f"class {i}" for i in range(num_classes)]
     text = Path(path).read_text()
-    labels = json.loads(text) if text.lstrip().startswith("[") else [ln.strip() for ln in text.splitlines() if ln.strip()]
+    labels = (
+        json.loads(text) if text.lstrip().startswith("[") else [ln.strip() for ln in text.splitlines() if ln.strip()]
+    )
     if len(labels) != num_classes or not all(isinstance(s, str) for s in labels):
         raise CheckpointError(f"{path}: {len(labels)} labels, but the checkpoints have {num_classes} classes")
     return labels
@@ -82,7 +95,7 @@ def export_pair(
     deit: LoadedCheckpoint,
     out_dir: Path,
     *,
-    keep_ratio: float = 0.7,
+    keep_ratio: float | None = None,
     labels: list[str] | None = None,
     fp16: bool = False,
     name: str | None = None,
@@ -93,24 +106,23 @@ def export_pair(
     notes: str = "",
     log=print,  # type: ignore[no-untyped-def]
 ) -> ExportResult:
-    if (dvit.config.embed_dim, dvit.config.depth, dvit.num_classes) != (
-        deit.config.embed_dim,
-        deit.config.depth,
-        deit.num_classes,
-    ):
+    dc, tc = dvit.config, deit.config
+    shape = (dc.backbone, dc.embed_dim, dc.num_heads, dc.depth, dc.img_size, dc.patch_size, dvit.num_classes)
+    twin_shape = (tc.backbone, tc.embed_dim, tc.num_heads, tc.depth, tc.img_size, tc.patch_size, deit.num_classes)
+    if shape != twin_shape:
         raise CheckpointError(
-            f"the DeiT twin must match the DynamicViT backbone: {dvit.path.name} has embed_dim "
-            f"{dvit.config.embed_dim}, depth {dvit.config.depth}, {dvit.num_classes} classes; {deit.path.name} has "
-            f"{deit.config.embed_dim}, {deit.config.depth}, {deit.num_classes}"
+            f"the full twin must match the DynamicViT backbone: {dvit.path.name} is {_describe(dc, dvit.num_classes)}; "
+            f"{deit.path.name} is {_describe(tc, deit.num_classes)}"
         )
-    if not 0.0 < keep_ratio <= 1.0:
+    keep_ratio = dc.keep_ratio if keep_ratio is None else keep_ratio
+    if keep_ratio is None or not 0.0 < keep_ratio <= 1.0:
         raise CheckpointError(f"--keep-ratio must be in (0, 1], got {keep_ratio}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = name or out_dir.name
     labels = labels if labels is not None else load_labels(None, dvit.num_classes)
-    size = size_label(dvit.config)
-    dvit.model.keep_ratio = keep_ratio
+    label = arch_label(dc)
+    dvit.model.keep_ratio = keep_ratio  # type: ignore[assignment]
 
     paths = {"dynamicvit": out_dir / "dynamicvit.onnx", "deit": out_dir / "deit.onnx"}
     log(f"exporting {paths['dynamicvit']} and {paths['deit']} (opset {OPSET})")
@@ -130,14 +142,25 @@ def export_pair(
             to_fp16(paths[family], dst)
             fp16_blocks[family] = _fp16_block(loaded.model, dst, family)
 
-    full = deit_flops(deit.config, deit.num_classes)
-    flops = {"dynamicvit": dynamicvit_flops(dvit.config, keep_ratio, dvit.num_classes), "deit": full}
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    full = deit_flops(tc, deit.num_classes, dc.stages)
+    flops = {"dynamicvit": dynamicvit_flops(dc, keep_ratio, dvit.num_classes), "deit": full}
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     cards: dict[str, dict[str, Any]] = {}
     for family, loaded in (("dynamicvit", dvit), ("deit", deit)):
-        display = (
-            f"DynamicViT-{size} ({name}, rho {keep_ratio:g})" if family == "dynamicvit" else f"DeiT-{size} ({name})"
-        )
+        display = f"DynamicViT-{label} ({name}, rho {keep_ratio:g})" if family == "dynamicvit" else f"{label} ({name})"
+        provenance = {
+            "source": SOURCES[kind],
+            "checkpoint": loaded.path.name,
+            "checkpoint_sha256": loaded.sha256,
+            "exporter": "models/export.py",
+            "torch": torch.__version__.split("+")[0],
+            "onnxruntime": onnxruntime.__version__,
+            "exported_at": now,
+        }
+        card_notes = notes
+        if loaded.from_dynamicvit:
+            provenance["weights_from"] = "dynamicvit-backbone"
+            card_notes = (notes + " " if notes else "") + BACKBONE_TWIN_NOTE
         card = build_card(
             family=family,
             name=f"{family}-{name}",
@@ -150,28 +173,32 @@ def export_pair(
             keep_ratio=keep_ratio if family == "dynamicvit" else None,
             flops=flops[family],
             full_deit_gflops=full.total,
-            provenance={
-                "source": SOURCES[kind],
-                "checkpoint": loaded.path.name,
-                "checkpoint_sha256": loaded.sha256,
-                "exporter": "models/export.py",
-                "torch": torch.__version__.split("+")[0],
-                "onnxruntime": onnxruntime.__version__,
-                "exported_at": now,
-            },
+            provenance=provenance,
             parity=parity[family],
             fp16=fp16_blocks[family],
             training=training,
-            notes=notes,
+            notes=card_notes,
         )
         write_card(card, out_dir / f"{family}.json")
         cards[family] = card
     update_index(
         out_dir.parent / "index.json",
-        {"id": out_dir.name, "title": title or f"DeiT-{size} / DynamicViT-{size} ({name})", "path": out_dir.name, "kind": kind},
+        {
+            "id": out_dir.name,
+            "title": title or f"{label} / DynamicViT-{label} ({name})",
+            "path": out_dir.name,
+            "kind": kind,
+        },
         make_default,
     )
     return ExportResult(out_dir, cards)
+
+
+def _describe(cfg: ModelConfig, num_classes: int) -> str:
+    return (
+        f"{cfg.backbone} {cfg.embed_dim} wide, {cfg.num_heads} heads, {cfg.depth} blocks, "
+        f"{cfg.img_size}px / {cfg.patch_size}, {num_classes} classes"
+    )
 
 
 def report(result: ExportResult) -> list[str]:
@@ -180,7 +207,7 @@ def report(result: ExportResult) -> list[str]:
         p = card["parity"]
         lines.append(
             f"{family}: {card['onnx']['file']} {card['onnx']['bytes'] / 1e6:.1f} MB, "
-            f"{card['gflops']['total']:.2f} GFLOPs (full DeiT {card['gflops']['full_deit']:.2f}), "
+            f"{card['gflops']['total']:.2f} GFLOPs (full model {card['gflops']['full_deit']:.2f}), "
             f"logits max |diff| {p['logits_max_abs_diff']:.2g}"
             + (f", kept sets identical: {p['kept_sets_identical']}" if family == "dynamicvit" else "")
         )
@@ -203,17 +230,36 @@ def report(result: ExportResult) -> list[str]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m models.export", description=__doc__.splitlines()[0])
-    ap.add_argument("--dynamicvit", required=True, type=Path, help="DynamicViT checkpoint (official .pth or state_dict)")
-    ap.add_argument("--deit", required=True, type=Path, help="DeiT checkpoint of the same size (the full twin)")
+    ap.add_argument(
+        "--dynamicvit", required=True, type=Path, help="DynamicViT checkpoint (official .pth or state_dict)"
+    )
+    ap.add_argument(
+        "--deit",
+        "--teacher",
+        dest="deit",
+        type=Path,
+        help="the full twin: DeiT or LV-ViT teacher checkpoint of the same size (default: the DynamicViT's backbone)",
+    )
     ap.add_argument("--out", required=True, type=Path, help="output folder, e.g. public/models/deit-s-imagenet")
-    ap.add_argument("--keep-ratio", type=float, default=0.7, help="the rho the DynamicViT was trained with")
-    ap.add_argument("--labels", type=Path, help="JSON array or one name per line (default: ImageNet-1k for 1000 classes)")
+    ap.add_argument(
+        "--keep-ratio",
+        type=float,
+        help="the rho the DynamicViT was trained with (default: args.base_rate saved in the file, else the release's)",
+    )
+    ap.add_argument(
+        "--labels", type=Path, help="JSON array or one name per line (default: ImageNet-1k for 1000 classes)"
+    )
     ap.add_argument("--fp16", action="store_true", help="also write dynamicvit-fp16.onnx and deit-fp16.onnx")
     ap.add_argument("--name", help="short name used in card names (default: the --out folder name)")
     ap.add_argument("--title", help="title of the index.json entry")
     ap.add_argument("--kind", choices=sorted(SOURCES), default="imagenet", help="index.json kind")
     ap.add_argument("--default", action="store_true", help="make this the default model set in index.json")
-    ap.add_argument("--num-heads", type=int, help="attention heads, if the width is not 192/384/768")
+    ap.add_argument("--num-heads", type=int, help="attention heads of a custom size (default: width // 64)")
+    ap.add_argument(
+        "--pruning-locations",
+        type=lambda t: tuple(int(v) for v in t.split(",")),
+        help="blocks with a predictor in front, e.g. 3,6,9 (default: the release's, else spread evenly)",
+    )
     ap.add_argument("--training", type=Path, help="JSON file stored as the cards' training block")
     ap.add_argument("--notes", default="", help="free text for the cards")
     return ap.parse_args(argv)
@@ -222,8 +268,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        dvit = load_checkpoint(args.dynamicvit, "dynamicvit", args.num_heads, args.keep_ratio)
-        deit = load_checkpoint(args.deit, "deit", args.num_heads)
+        dvit = load_checkpoint(args.dynamicvit, "dynamicvit", args.num_heads, args.keep_ratio, args.pruning_locations)
+        deit = backbone_twin(dvit) if args.deit is None else load_checkpoint(args.deit, "deit", args.num_heads)
         labels = load_labels(args.labels, dvit.num_classes)
         training = json.loads(args.training.read_text()) if args.training else None
         result = export_pair(
@@ -247,8 +293,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print("\n".join(report(result)))
-    if dvit.config.depth != 12:
-        print(f"warning: {dvit.config.depth} blocks in the checkpoints (DeiT / DynamicViT have 12): truncated file?")
     return 0
 
 

@@ -1,14 +1,19 @@
 """Formula-based multiply-accumulate counts (reported as "GFLOPs", as the DeiT / DynamicViT papers do).
 
-Counted: patch embedding, every Linear, the two attention matmuls, the head, and the predictors.
-Not counted (as in the papers' fvcore numbers): LayerNorm, GELU, softmax, additions, token gathering.
-DeiT-S: 4.60 G; DynamicViT-S at rho 0.7: 2.98 G (predictors 0.10 G).
+The rule (models/CONTRACT.md; src/engine/flops.ts implements the same one):
+  total = patch embedding + sum over blocks (4 N C^2 + 2 N^2 C + 2 mlp_ratio N C^2)
+          + per predictor P (C^2 + C*C/2 + C/2*C/4 + C/4*2)   (P = patch tokens it scores)
+          + head C*classes + (LV-ViT aux head: P_final * C * classes)
+N = tokens in the block (incl. CLS). Not counted (as in the papers' numbers): norms, activations, softmax,
+additions, token gathering. DeiT-S: 4.60 G; DynamicViT-S at rho 0.7: 2.98 G (predictors 0.10 G).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.dynamicvit import PRUNING_LOCATIONS, ModelConfig, keep_counts
+from models.dynamicvit import ModelConfig, keep_counts
+from models.lvvit import conv_stem_macs
 
 
 @dataclass(frozen=True)
@@ -16,9 +21,10 @@ class Flops:
     total: float  # GMACs
     predictors: float
     per_stage_tokens: list[int]  # tokens (incl. CLS) entering each group of blocks between pruning locations
+    patch_embed: float  # GMACs of the patch embedding (LV-ViT: the conv stem)
 
 
-def block_macs(tokens: int, dim: int, mlp_ratio: float = 4.0) -> int:
+def block_macs(tokens: int, dim: int, mlp_ratio: float) -> int:
     hidden = int(dim * mlp_ratio)
     qkv = tokens * dim * 3 * dim
     attn = 2 * tokens * tokens * dim  # q @ k^T and attn @ v over all heads
@@ -32,34 +38,38 @@ def predictor_macs(patches: int, dim: int) -> int:
     return patches * per_token
 
 
-def _stem_and_head(cfg: ModelConfig, num_classes: int) -> int:
-    grid = cfg.img_size // cfg.patch_size
-    patch = grid * grid * cfg.embed_dim * 3 * cfg.patch_size * cfg.patch_size
-    return patch + cfg.embed_dim * num_classes
+def patch_embed_macs(cfg: ModelConfig) -> int:
+    if cfg.patch_embed == "lvvit-conv-stem":
+        return conv_stem_macs(cfg.img_size, cfg.patch_size, cfg.embed_dim, cfg.stem_channels)
+    return cfg.num_patches * cfg.embed_dim * 3 * cfg.patch_size * cfg.patch_size
 
 
-def deit_flops(cfg: ModelConfig, num_classes: int = 1000) -> Flops:
-    n = (cfg.img_size // cfg.patch_size) ** 2 + 1
-    total = _stem_and_head(cfg, num_classes) + cfg.depth * block_macs(n, cfg.embed_dim, cfg.mlp_ratio)
-    return Flops(round(total / 1e9, 4), 0.0, [n] * (len(PRUNING_LOCATIONS) + 1))
+def _head_macs(cfg: ModelConfig, num_classes: int, final_patches: int) -> int:
+    aux = final_patches * cfg.embed_dim * num_classes if cfg.aux_head else 0
+    return cfg.embed_dim * num_classes + aux
 
 
-def dynamicvit_flops(
-    cfg: ModelConfig,
-    keep_ratio: float,
-    num_classes: int = 1000,
-    pruning_loc: tuple[int, ...] = PRUNING_LOCATIONS,
-) -> Flops:
-    num_patches = (cfg.img_size // cfg.patch_size) ** 2
-    counts = keep_counts(keep_ratio, num_patches, len(pruning_loc))
-    patches_before = [num_patches, *counts]  # patch tokens scored by each predictor, then after the last
-    total = _stem_and_head(cfg, num_classes)
+def deit_flops(cfg: ModelConfig, num_classes: int, stages: int) -> Flops:
+    """The full model (no pruning); ``per_stage_tokens`` repeats N + 1 for the S + 1 groups of its twin."""
+    n = cfg.num_patches
+    embed = patch_embed_macs(cfg)
+    total = embed + cfg.depth * block_macs(n + 1, cfg.embed_dim, cfg.mlp_ratio) + _head_macs(cfg, num_classes, n)
+    return Flops(round(total / 1e9, 4), 0.0, [n + 1] * (stages + 1), round(embed / 1e9, 6))
+
+
+def dynamicvit_flops(cfg: ModelConfig, keep_ratio: float, num_classes: int) -> Flops:
+    """DynamicViT at ``keep_ratio``, predictors at ``cfg.pruning_loc``."""
+    n = cfg.num_patches
+    counts = keep_counts(keep_ratio, n, cfg.stages)
+    patches_before = [n, *counts]  # patch tokens scored by each predictor, then after the last
+    embed = patch_embed_macs(cfg)
+    total = embed + _head_macs(cfg, num_classes, patches_before[-1])
     pred = 0
     stage = 0
     for i in range(cfg.depth):
-        if stage < len(pruning_loc) and i == pruning_loc[stage]:
+        if stage < cfg.stages and i == cfg.pruning_loc[stage]:
             pred += predictor_macs(patches_before[stage], cfg.embed_dim)
             stage += 1
         total += block_macs(patches_before[stage] + 1, cfg.embed_dim, cfg.mlp_ratio)
     total += pred
-    return Flops(round(total / 1e9, 4), round(pred / 1e9, 4), [n + 1 for n in patches_before])
+    return Flops(round(total / 1e9, 4), round(pred / 1e9, 4), [k + 1 for k in patches_before], round(embed / 1e9, 6))

@@ -1,4 +1,4 @@
-"""ONNX export of DeiT / DynamicViT for onnxruntime-web's native WebGPU execution provider.
+"""ONNX export of DeiT / LV-ViT / DynamicViT for onnxruntime-web's native WebGPU execution provider.
 
 The wrappers below re-trace the eval path of ``models.dynamicvit`` so that every node lands on the
 WebGPU EP (``disable_cpu_ep_fallback``; see models/CONTRACT.md for what fails there):
@@ -14,6 +14,7 @@ Exporter: the TorchScript tracer (``dynamo=False``). ``autograd.Function.symboli
 exact ONNX nodes of the selection step and the constant-shape reshapes, and K stays a plain graph input;
 the dynamo path would have to carry data-dependent sizes (``int(k.item())``) as unbacked symbols.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -23,13 +24,27 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from models.dynamicvit import NUM_PATCHES, Attention, Block, DynamicVisionTransformer, PredictorLG, VisionTransformer
+from models.dynamicvit import (
+    Attention,
+    Block,
+    DynamicVisionTransformer,
+    PredictorLG,
+    VisionTransformer,
+    keep_counts,
+)
+from models.lvvit import ConvStemPatchEmbed
 
 OPSET = 17
-DVIT_INPUTS = ["pixel_values", "keep_count_stage1", "keep_count_stage2", "keep_count_stage3"]
-DVIT_OUTPUTS = ["logits", "kept_positions_stage1", "kept_positions_stage2", "kept_positions_stage3"]
 DEIT_INPUTS = ["pixel_values"]
 DEIT_OUTPUTS = ["logits"]
+
+
+def dynamicvit_inputs(stages: int) -> list[str]:
+    return ["pixel_values", *(f"keep_count_stage{p}" for p in range(1, stages + 1))]
+
+
+def dynamicvit_outputs(stages: int) -> list[str]:
+    return ["logits", *(f"kept_positions_stage{p}" for p in range(1, stages + 1))]
 
 
 class _ReshapeConst(torch.autograd.Function):
@@ -59,24 +74,57 @@ class _ScaledQKV(nn.Module):
         scale[:C] = attn.scale
         with torch.no_grad():
             self.register_buffer("weight", attn.qkv.weight.detach() * scale[:, None])
-            self.register_buffer("bias", attn.qkv.bias.detach() * scale)
+            bias = attn.qkv.bias  # LV-ViT's qkv has none
+            self.register_buffer("bias", None if bias is None else bias.detach() * scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.linear(x, self.weight, self.bias)
 
 
-def _attention(attn: Attention, qkv_proj: _ScaledQKV, x: torch.Tensor) -> torch.Tensor:
+class _ResidualScaled(nn.Module):
+    """attn.proj and mlp.fc2 with LV-ViT's 1 / skip_lam folded in (exact for skip_lam 2): no Div per branch."""
+
+    def __init__(self, blk: Block):
+        super().__init__()
+        s = 1.0 / blk.skip_lam
+        with torch.no_grad():
+            self.proj = nn.Linear(blk.attn.proj.in_features, blk.attn.proj.out_features)
+            self.fc2 = nn.Linear(blk.mlp.fc2.in_features, blk.mlp.fc2.out_features)
+            for dst, src in ((self.proj, blk.attn.proj), (self.fc2, blk.mlp.fc2)):
+                dst.weight.copy_(src.weight * s)
+                dst.bias.copy_(src.bias * s)
+
+
+def _attention(attn: Attention, qkv_proj: _ScaledQKV, x: torch.Tensor, proj: nn.Linear) -> torch.Tensor:
     C = attn.proj.in_features  # python ints: sizes read from tensors would be traced
     H = attn.num_heads
     # Split (unbind) instead of three Gathers
     q, k, v = reshape_const(qkv_proj(x), 0, -1, 3, H, C // H).permute(2, 0, 3, 1, 4).unbind(0)
     a = (q @ k.transpose(-2, -1)).softmax(dim=-1)
-    return attn.proj(reshape_const((a @ v).transpose(1, 2), 0, -1, C))
+    return proj(reshape_const((a @ v).transpose(1, 2), 0, -1, C))
 
 
-def _block(blk: Block, qkv_proj: _ScaledQKV, x: torch.Tensor) -> torch.Tensor:
-    x = x + _attention(blk.attn, qkv_proj, blk.norm1(x))
-    return x + blk.mlp(blk.norm2(x))
+def _block(blk: Block, qkv_proj: _ScaledQKV, x: torch.Tensor, scaled: _ResidualScaled | None) -> torch.Tensor:
+    if scaled is None:
+        x = x + _attention(blk.attn, qkv_proj, blk.norm1(x), blk.attn.proj)
+        return x + blk.mlp(blk.norm2(x))
+    x = x + _attention(blk.attn, qkv_proj, blk.norm1(x), scaled.proj)
+    return x + scaled.fc2(blk.mlp.act(blk.mlp.fc1(blk.norm2(x))))
+
+
+def _residual_scaled(model: VisionTransformer) -> nn.ModuleList | None:
+    if all(blk.skip_lam == 1.0 for blk in model.blocks):
+        return None
+    return nn.ModuleList([_ResidualScaled(blk) for blk in model.blocks])
+
+
+def _head(model: VisionTransformer, x: torch.Tensor) -> torch.Tensor:
+    """head(CLS); LV-ViT adds 0.5 x the max over the remaining patch tokens of aux_head (ReduceMax)."""
+    x = model.norm(x)
+    logits = model.head(x[:, 0])
+    if model.aux_head is not None:
+        logits = logits + 0.5 * torch.amax(model.aux_head(x[:, 1:]), dim=1)
+    return logits
 
 
 def _keep_score(pred: PredictorLG, x: torch.Tensor) -> torch.Tensor:
@@ -101,18 +149,18 @@ class _SelectTokens(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, patches, score, k, k_prev, positions, dim):  # type: ignore[override]
+    def forward(ctx, patches, score, k, k_prev, positions, dim, num_patches):  # type: ignore[override]
         idx = torch.topk(score, int(k.reshape(()).item()), dim=1, largest=True, sorted=True).indices
         gathered = torch.gather(patches, 1, idx.unsqueeze(-1).expand(-1, -1, dim))
         return gathered, torch.gather(positions, 1, idx)
 
     @staticmethod
-    def symbolic(g, patches, score, k, k_prev, positions, dim):  # type: ignore[no-untyped-def]
+    def symbolic(g, patches, score, k, k_prev, positions, dim, num_patches):  # type: ignore[no-untyped-def]
         def const(t: torch.Tensor):  # type: ignore[no-untyped-def]
             return g.op("Constant", value_t=t)
 
         _, idx = g.op("TopK", score, k, axis_i=1, largest_i=1, sorted_i=1, outputs=2)
-        arange = const(torch.arange(NUM_PATCHES, dtype=torch.float32).reshape(1, -1))
+        arange = const(torch.arange(num_patches, dtype=torch.float32).reshape(1, -1))
         if k_prev is None or k_prev.node().mustBeNone():
             iota = arange
         else:  # the current list holds k_prev tokens
@@ -126,24 +174,54 @@ class _SelectTokens(torch.autograd.Function):
 
 
 class _PatchEmbed(nn.Module):
-    """The stride-16 patch Conv as reshape -> transpose -> MatMul: same result, and on software
-    WebGPU (SwiftShader) the Conv kernel alone took ~20x longer than this whole subgraph."""
+    """A patch Conv (kernel = stride = p) as reshape -> transpose -> MatMul: same result, and on software
+    WebGPU (SwiftShader) the stride-16 Conv kernel alone took ~20x longer than this whole subgraph."""
 
-    def __init__(self, model: VisionTransformer):
+    def __init__(self, proj: nn.Conv2d, grid: int):
         super().__init__()
-        proj = model.patch_embed.proj
         self.patch = proj.kernel_size[0]
-        self.grid = round(model.patch_embed.num_patches**0.5)
+        self.grid = grid
+        self.in_chans = proj.in_channels
         self.register_buffer("weight", proj.weight.detach().reshape(proj.out_channels, -1).t().contiguous())
         self.register_buffer("bias", proj.bias.detach().clone())
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        g, p = self.grid, self.patch
-        x = reshape_const(pixel_values, 0, 3, g, p, g, -1).permute(0, 2, 4, 1, 3, 5)  # [B, g, g, 3, p, p]
-        return reshape_const(x, 0, -1, 3 * p * p) @ self.weight + self.bias
+        g, p, c = self.grid, self.patch, self.in_chans
+        x = reshape_const(pixel_values, 0, c, g, p, g, -1).permute(0, 2, 4, 1, 3, 5)  # [B, g, g, c, p, p]
+        return reshape_const(x, 0, -1, c * p * p) @ self.weight + self.bias
 
 
-def _embed(model: VisionTransformer, patch_embed: _PatchEmbed, pixel_values: torch.Tensor) -> torch.Tensor:
+class _ConvStem(nn.Module):
+    """LV-ViT's conv stem with each BatchNorm folded into its conv (eval statistics): Conv + Relu x 3,
+    then the stride-p/2 projection as a patch MatMul. Conv and Relu run on the WebGPU EP."""
+
+    def __init__(self, stem: ConvStemPatchEmbed, grid: int):
+        super().__init__()
+        self.convs = nn.ModuleList()
+        with torch.no_grad():
+            for conv, bn in stem.stages():
+                folded = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding)
+                scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+                folded.weight.copy_(conv.weight * scale[:, None, None, None])
+                folded.bias.copy_(bn.bias - bn.running_mean * scale)
+                self.convs.append(folded)
+        self.proj = _PatchEmbed(stem.proj, grid)
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        x = pixel_values
+        for conv in self.convs:
+            x = F.relu(conv(x))
+        return self.proj(x)
+
+
+def _patch_embed(model: VisionTransformer) -> nn.Module:
+    pe = model.patch_embed
+    if isinstance(pe, ConvStemPatchEmbed):
+        return _ConvStem(pe, model.cfg.grid)
+    return _PatchEmbed(pe.proj, model.cfg.grid)
+
+
+def _embed(model: VisionTransformer, patch_embed: nn.Module, pixel_values: torch.Tensor) -> torch.Tensor:
     patches = patch_embed(pixel_values)
     cls = patches[:, :1] * 0.0 + model.cls_token  # [B,1,C] without Expand(Shape(x))
     return torch.cat([cls, patches], dim=1) + model.pos_embed
@@ -154,14 +232,15 @@ class DeiTOnnx(nn.Module):
         super().__init__()
         self.model = model
         self.qkv = nn.ModuleList([_ScaledQKV(blk.attn) for blk in model.blocks])
-        self.patch_embed = _PatchEmbed(model)
+        self.patch_embed = _patch_embed(model)
+        self.residual = _residual_scaled(model)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         m = self.model
         x = _embed(m, self.patch_embed, pixel_values)
-        for blk, qkv in zip(m.blocks, self.qkv):
-            x = _block(blk, qkv, x)
-        return m.head(m.norm(x)[:, 0])
+        for i, (blk, qkv) in enumerate(zip(m.blocks, self.qkv, strict=True)):
+            x = _block(blk, qkv, x, None if self.residual is None else self.residual[i])
+        return _head(m, x)
 
 
 class DynamicViTOnnx(nn.Module):
@@ -171,50 +250,53 @@ class DynamicViTOnnx(nn.Module):
         super().__init__()
         self.model = model
         self.qkv = nn.ModuleList([_ScaledQKV(blk.attn) for blk in model.blocks])
-        self.patch_embed = _PatchEmbed(model)
+        self.patch_embed = _patch_embed(model)
+        self.residual = _residual_scaled(model)
 
-    def forward(
-        self,
-        pixel_values: torch.Tensor,
-        keep_count_stage1: torch.Tensor,
-        keep_count_stage2: torch.Tensor,
-        keep_count_stage3: torch.Tensor,
-    ) -> tuple[torch.Tensor, ...]:
+    def forward(self, pixel_values: torch.Tensor, *counts: torch.Tensor) -> tuple[torch.Tensor, ...]:
         m = self.model
-        counts = [keep_count_stage1, keep_count_stage2, keep_count_stage3]
+        n = m.cfg.num_patches
         x = _embed(m, self.patch_embed, pixel_values)
         # original positions as float (exact below 2**24): the WebGPU EP gathers float, not int64
-        positions = x[:, 1:, 0] * 0.0 + torch.arange(NUM_PATCHES, dtype=torch.float32)
+        positions = x[:, 1:, 0] * 0.0 + torch.arange(n, dtype=torch.float32)
         kept: list[torch.Tensor] = []
         stage = 0
-        for i, (blk, qkv) in enumerate(zip(m.blocks, self.qkv)):
+        for i, (blk, qkv) in enumerate(zip(m.blocks, self.qkv, strict=True)):
             if i in m.pruning_loc:
                 patches = x[:, 1:]
                 score = _keep_score(m.score_predictor[stage], patches)
                 k_prev = counts[stage - 1] if stage > 0 else None
                 patches, positions = _SelectTokens.apply(
-                    patches, score, counts[stage], k_prev, positions, m.embed_dim
+                    patches, score, counts[stage], k_prev, positions, m.embed_dim, n
                 )
                 x = torch.cat([x[:, :1], patches], dim=1)
                 kept.append(positions.to(torch.int32))
                 stage += 1
-            x = _block(blk, qkv, x)
-        return (m.head(m.norm(x)[:, 0]), *kept)
+            x = _block(blk, qkv, x, None if self.residual is None else self.residual[i])
+        return (_head(m, x), *kept)
+
+
+def _pixel_example(model: VisionTransformer) -> torch.Tensor:
+    size = model.cfg.img_size
+    return torch.zeros(1, 3, size, size)
 
 
 def export_dynamicvit(model: DynamicVisionTransformer, path: Path, opset: int = OPSET) -> None:
+    """Counts are graph inputs; the trace example uses the trained ratio's (any valid counts would do)."""
     model = model.eval()
-    counts = [torch.tensor([c], dtype=torch.int64) for c in (137, 96, 67)]
-    args = (torch.zeros(1, 3, 224, 224), *counts)
+    stages = len(model.pruning_loc)
+    counts = keep_counts(model.keep_ratio, model.cfg.num_patches, stages)
+    args = (_pixel_example(model), *(torch.tensor([c], dtype=torch.int64) for c in counts))
+    outputs = dynamicvit_outputs(stages)
     dyn = {"pixel_values": {0: "batch"}, "logits": {0: "batch"}}
-    for p, name in enumerate(DVIT_OUTPUTS[1:], start=1):
+    for p, name in enumerate(outputs[1:], start=1):
         dyn[name] = {0: "batch", 1: f"k{p}"}
-    _export(DynamicViTOnnx(model), args, path, DVIT_INPUTS, DVIT_OUTPUTS, dyn, opset)
+    _export(DynamicViTOnnx(model), args, path, dynamicvit_inputs(stages), outputs, dyn, opset)
 
 
 def export_deit(model: VisionTransformer, path: Path, opset: int = OPSET) -> None:
     dyn = {"pixel_values": {0: "batch"}, "logits": {0: "batch"}}
-    _export(DeiTOnnx(model.eval()), (torch.zeros(1, 3, 224, 224),), path, DEIT_INPUTS, DEIT_OUTPUTS, dyn, opset)
+    _export(DeiTOnnx(model.eval()), (_pixel_example(model),), path, DEIT_INPUTS, DEIT_OUTPUTS, dyn, opset)
 
 
 def _export(
@@ -227,6 +309,9 @@ def _export(
     opset: int,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    # eval first: the exporter restores the wrapper's mode afterwards, recursively, and a wrapper left in
+    # training mode would switch the wrapped model's BatchNorm (LV-ViT stem) to batch statistics
+    wrapper.eval()
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(

@@ -1,4 +1,5 @@
 """ONNX Runtime (CPU) vs the PyTorch eval path: logits difference and per-stage kept sets."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -9,7 +10,7 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
-from models.dynamicvit import NUM_PATCHES, DynamicVisionTransformer, VisionTransformer, keep_counts
+from models.dynamicvit import DynamicVisionTransformer, VisionTransformer, keep_counts
 
 TOLERANCE = 1e-4
 KEEP_RATIOS = (0.5, 0.7, 0.9)
@@ -32,15 +33,17 @@ def session(path: Path) -> ort.InferenceSession:
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
-def inputs_for(batch: int, seed: int) -> torch.Tensor:
-    return torch.randn(batch, 3, 224, 224, generator=torch.Generator().manual_seed(seed))
+def inputs_for(batch: int, seed: int, img_size: int) -> torch.Tensor:
+    return torch.randn(batch, 3, img_size, img_size, generator=torch.Generator().manual_seed(seed))
 
 
-def count_feeds(keep_ratio: float) -> dict[str, np.ndarray]:
-    return {
-        f"keep_count_stage{p + 1}": np.array([k], dtype=np.int64)
-        for p, k in enumerate(keep_counts(keep_ratio, NUM_PATCHES))
-    }
+def model_counts(model: DynamicVisionTransformer, keep_ratio: float) -> list[int]:
+    return keep_counts(keep_ratio, model.cfg.num_patches, len(model.pruning_loc))
+
+
+def count_feeds(counts: list[int]) -> dict[str, np.ndarray]:
+    """The graph's keep_count_stage1..S inputs."""
+    return {f"keep_count_stage{p + 1}": np.array([k], dtype=np.int64) for p, k in enumerate(counts)}
 
 
 def torch_pruned(model: DynamicVisionTransformer, x: torch.Tensor, keep_ratio: float):
@@ -74,11 +77,11 @@ def dynamicvit_cases(
     sess = session(onnx_path)
     cases = []
     for b in batches:
-        x = inputs_for(b, seed + b)
+        x = inputs_for(b, seed + b, model.cfg.img_size)
         for rho in keep_ratios:
             ref, scores = torch_pruned(model, x, rho)
-            got = sess.run(None, {"pixel_values": x.numpy(), **count_feeds(rho)})
-            counts = keep_counts(rho, NUM_PATCHES)
+            counts = model_counts(model, rho)
+            got = sess.run(None, {"pixel_values": x.numpy(), **count_feeds(counts)})
             sym = []
             for p in range(len(counts)):
                 want = ref.kept_positions[p].numpy()
@@ -90,7 +93,7 @@ def dynamicvit_cases(
                     b,
                     float(np.abs(ref.logits.numpy() - got[0]).max()),
                     sym,
-                    [score_gap(s, k) for s, k in zip(scores, counts)],
+                    [score_gap(s, k) for s, k in zip(scores, counts, strict=True)],
                 )
             )
     return cases
@@ -102,7 +105,7 @@ def deit_cases(
     sess = session(onnx_path)
     cases = []
     for b in batches:
-        x = inputs_for(b, seed + b)
+        x = inputs_for(b, seed + b, model.cfg.img_size)
         with torch.no_grad():
             ref = model(x).numpy()
         got = sess.run(None, {"pixel_values": x.numpy()})[0]
@@ -116,7 +119,8 @@ def summary(cases: list[Case], tolerance: float | None = TOLERANCE) -> dict[str,
     identical = all(sum(c.kept_set_sym_diff) == 0 for c in cases)
     out: dict[str, Any] = {
         "backend": f"onnxruntime {ort.__version__} CPUExecutionProvider vs PyTorch {torch.__version__.split('+')[0]} eval",
-        "reference": "DynamicVisionTransformer.forward_pruned (argsort of log_softmax keep scores) / VisionTransformer.forward",
+        "reference": "DynamicVisionTransformer.forward_pruned (argsort of log_softmax keep scores) / "
+        "VisionTransformer.forward",
         "input": "seeded standard-normal tensors",
         "tolerance": tolerance,
         "logits_max_abs_diff": float(f"{worst:.3g}"),

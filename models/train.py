@@ -20,14 +20,20 @@ import argparse
 import json
 import math
 import os
-import sys
 import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .dynamicvit import DynamicVisionTransformer, VisionTransformer, checkpoint_filter_fn
+from .dynamicvit import (
+    DynamicVisionTransformer,
+    ModelConfig,
+    VisionTransformer,
+    checkpoint_filter_fn,
+    make_config,
+    spread_locations,
+)
 from .losses import dynamicvit_loss
 
 MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
@@ -173,8 +179,28 @@ def validation_record(model, teacher, val, device, keep_ratio: float) -> dict:
     acc, recall = evaluate_student(model, val, device, keep_ratio)
     return {"val_acc": acc, "object_recall": [round(r, 3) for r in recall]}
 
-def build_teacher(num_classes: int, embed_dim: int, heads: int) -> VisionTransformer:
-    return VisionTransformer(num_classes=num_classes, embed_dim=embed_dim, depth=12, num_heads=heads)
+def demo_config(cfg: dict, keep_ratio: float | None = None) -> ModelConfig:
+    """The demo pair's architecture from a checkpoint's (or this run's) "config" block: DeiT layout, the
+    image size of the generated data, predictors spread over the depth as the releases place them."""
+    depth = int(cfg["depth"])
+    locations = cfg.get("pruning_loc") or spread_locations(depth, int(cfg["stages"]))
+    return make_config(
+        "custom",
+        "deit",
+        embed_dim=int(cfg["embed_dim"]),
+        num_heads=int(cfg["num_heads"]),
+        depth=depth,
+        mlp_ratio=4.0,
+        img_size=int(cfg["img_size"]),
+        patch_size=int(cfg["patch_size"]),
+        pruning_loc=tuple(locations),
+        keep_ratio=keep_ratio,
+        resize_shorter_side=int(cfg["img_size"]),  # the generated images are used as they are
+    )
+
+
+def build_teacher(cfg: ModelConfig, num_classes: int) -> VisionTransformer:
+    return VisionTransformer(cfg, num_classes)
 
 
 def split_decay(named, lr_scale: float, name: str) -> list[dict]:
@@ -203,22 +229,25 @@ def run(args) -> None:
     torch.manual_seed(args.seed)
 
     teacher = None
+    arch = {"embed_dim": args.embed_dim, "num_heads": args.heads, "depth": args.depth, "patch_size": args.patch_size,
+            "img_size": int(train.images.shape[1]), "stages": args.stages}
     if args.phase == "teacher":
-        model = build_teacher(num_classes, args.embed_dim, args.heads).to(device)
+        cfg = demo_config(arch)
+        model = build_teacher(cfg, num_classes).to(device)
         groups = split_decay(list(model.named_parameters()), 1.0, "all")
-        embed_dim, heads = args.embed_dim, args.heads
     else:
-        tsd = checkpoint_filter_fn(torch.load(args.teacher, map_location="cpu", weights_only=False))
-        embed_dim, num_classes = width_from_state(tsd)
         tck = torch.load(args.teacher, map_location="cpu", weights_only=False)
-        heads = int(tck.get("config", {}).get("num_heads", args.heads)) if isinstance(tck, dict) else args.heads
-        teacher = build_teacher(num_classes, embed_dim, heads)
+        tsd = checkpoint_filter_fn(tck)
+        embed_dim, num_classes = width_from_state(tsd)
+        arch.update({k: v for k, v in tck.get("config", {}).items() if k in arch})  # the teacher's shape wins
+        arch["embed_dim"] = embed_dim
+        cfg = demo_config(arch, args.keep_ratio)
+        teacher = build_teacher(cfg, num_classes)
         teacher.load_state_dict(tsd, strict=True)
         teacher.to(device).eval()
         for p in teacher.parameters():
             p.requires_grad_(False)
-        model = DynamicVisionTransformer(keep_ratio=args.keep_ratio, num_classes=num_classes,
-                                         embed_dim=embed_dim, depth=12, num_heads=heads).to(device)
+        model = DynamicVisionTransformer(cfg, num_classes).to(device)
         missing, unexpected = model.load_state_dict(tsd, strict=False)
         assert not unexpected and all(k.startswith("score_predictor.") for k in missing), (missing, unexpected)
         model.cls_token.requires_grad_(False)
@@ -242,15 +271,15 @@ def run(args) -> None:
         if state["done"]:
             print("already done", flush=True)
             return
-    config = {"phase": args.phase, "embed_dim": embed_dim, "num_heads": heads, "depth": 12, "patch_size": 16,
-              "img_size": 224, "num_classes": num_classes, "labels": train.meta.get("labels"),
+    config = {"phase": args.phase, "embed_dim": cfg.embed_dim, "num_heads": cfg.num_heads, "depth": cfg.depth,
+              "patch_size": cfg.patch_size, "img_size": cfg.img_size, "stages": cfg.stages, "num_classes": num_classes, "labels": train.meta.get("labels"),
               "batch": args.batch, "lr": args.lr, "wd": args.wd, "warmup": args.warmup, "steps": args.steps,
               "max_minutes": args.max_minutes, "label_smoothing": args.label_smoothing,
               "train_data": os.path.abspath(args.data), "train_count": train.n, "device": str(device),
               "threads": args.threads, "seed": args.seed, "augmentation": "random horizontal flip"}
     if args.phase == "student":
         config.update({"teacher": os.path.abspath(args.teacher), "keep_ratio": args.keep_ratio,
-                       "pruning_loc": [3, 6, 9], "ratio_weight": 2.0, "distill_weight": 0.5,
+                       "pruning_loc": list(cfg.pruning_loc), "ratio_weight": 2.0, "distill_weight": 0.5,
                        "token_weight": 0.5, "backbone_lr_scale": args.backbone_lr_scale,
                        "backbone_frozen_progress": args.freeze_backbone, "gumbel_tau": 1.0,
                        "frozen": ["cls_token", "pos_embed"]})
@@ -354,6 +383,9 @@ def parse(argv=None):
     ap.add_argument("--teacher", help="teacher checkpoint (student phase)")
     ap.add_argument("--embed-dim", type=int, default=48)
     ap.add_argument("--heads", type=int, default=1)
+    ap.add_argument("--depth", type=int, default=12, help="blocks (teacher phase; the student takes the teacher's)")
+    ap.add_argument("--patch-size", type=int, default=16)
+    ap.add_argument("--stages", type=int, default=3, help="pruning stages, predictors spread over the depth")
     ap.add_argument("--batch", type=int, default=24)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--wd", type=float, default=0.05)
@@ -366,7 +398,7 @@ def parse(argv=None):
     ap.add_argument("--log-every", type=int, default=20)
     ap.add_argument("--label-smoothing", type=float, default=0.1)
     ap.add_argument("--clip", type=float, default=1.0)
-    ap.add_argument("--keep-ratio", type=float, default=0.7)
+    ap.add_argument("--keep-ratio", type=float, help="target rho of the student (required for it)")
     ap.add_argument("--backbone-lr-scale", type=float, default=0.01)
     ap.add_argument("--freeze-backbone", type=float, default=0.15, help="backbone frozen for this share")
     ap.add_argument("--threads", type=int, default=0, help="0 = auto (1 or 2 by measured speed)")
@@ -376,6 +408,8 @@ def parse(argv=None):
     a = ap.parse_args(argv)
     if a.phase == "student" and not a.teacher:
         ap.error("student needs --teacher")
+    if a.phase == "student" and a.keep_ratio is None:
+        ap.error("student needs --keep-ratio (the demo recipe trains at 0.7)")
     return a
 
 

@@ -21,7 +21,7 @@ echo "[train_all] $(date -u +%FT%TZ) teacher"
 $PY -m models.train teacher --out runs/teacher --embed-dim "$EMBED_DIM" --heads "$HEADS" \
     --max-minutes "$TEACHER_MIN" ${TEACHER_UNTIL:+--until "$TEACHER_UNTIL"} --val-limit 192 --ckpt-minutes 4
 echo "[train_all] $(date -u +%FT%TZ) student"
-$PY -m models.train student --teacher runs/teacher/ckpt.pth --out runs/student \
+$PY -m models.train student --teacher runs/teacher/ckpt.pth --out runs/student --keep-ratio 0.7 \
     --max-minutes "$STUDENT_MIN" ${STUDENT_UNTIL:+--until "$STUDENT_UNTIL"} --val-limit 192 --ckpt-minutes 4
 echo "[train_all] $(date -u +%FT%TZ) evaluate"
 $PY -m models.evaluate --teacher runs/teacher/ckpt.pth --student runs/student/ckpt.pth --out runs/eval.json \

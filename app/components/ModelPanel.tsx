@@ -1,4 +1,4 @@
-import { keepCounts } from '../../src/engine/keepCounts.ts';
+import { stageBlocks, type Architecture } from '../../src/engine/modelCard.ts';
 import { useStore } from '../store/index.ts';
 
 export function ModelPicker() {
@@ -54,13 +54,23 @@ export function ModelInfo() {
         <dd data-testid="model-name">{dvit.display_name}</dd>
         <dt>Twin</dt>
         <dd>{deit.display_name}</dd>
-        <dt>Family</dt>
-        <dd>{dvit.family} · ViT {a.embed_dim}d × {a.depth} blocks, {a.num_heads} heads, patch {a.patch_size}, {a.grid}×{a.grid} grid</dd>
-        <dt>Pruning</dt>
-        <dd>
-          before blocks {a.pruning_locations.join(', ')}; trained at ρ = {pr?.trained_keep_ratio} → keeps{' '}
-          {(pr?.keep_counts_at_trained_ratio ?? keepCounts(pr?.trained_keep_ratio ?? 0.7)).join(' / ')} of {a.num_patches} patches
+        <dt>Architecture</dt>
+        <dd data-testid="model-arch" data-arch={a.arch} data-backbone={a.backbone}>
+          {a.arch} · {BACKBONE_NAMES[a.backbone]} backbone · {dvit.family} · {a.embed_dim}d × {a.depth} blocks, {a.num_heads} heads, MLP ×{a.mlp_ratio}, patch {a.patch_size},{' '}
+          {a.grid}×{a.grid} grid
         </dd>
+        <dt>Structure</dt>
+        <dd>{describeStructure(a)}</dd>
+        {pr && (
+          <>
+            <dt>Pruning</dt>
+            <dd data-testid="model-pruning" data-locations={a.pruning_locations.join(',')}>
+              {a.pruning_locations.length} stages, predictors before blocks {a.pruning_locations.join(', ')} (stages see blocks{' '}
+              {stageBlocks(a).slice(1).map((g) => `${g.first}–${g.last}`).join(', ')}); trained at ρ = {pr.trained_keep_ratio} → keeps{' '}
+              {pr.keep_counts_at_trained_ratio.join(' / ')} of {a.num_patches} patches; slider range {pr.keep_ratio_range.join('–')}
+            </dd>
+          </>
+        )}
         {dvit.gflops && (
           <>
             <dt>GFLOPs (card)</dt>
@@ -85,6 +95,20 @@ export function ModelInfo() {
   );
 }
 
+const BACKBONE_NAMES: Record<Architecture['backbone'], string> = { deit: 'DeiT', lvvit: 'LV-ViT' };
+
+/** The structural facts of the card that differ between DeiT and LV-ViT. */
+function describeStructure(a: Architecture): string {
+  const parts = [
+    a.patch_embed === 'lvvit-conv-stem' ? `conv stem (${a.patch_embed_gflops.toFixed(3)} GFLOPs)` : `patch conv (${a.patch_embed_gflops.toFixed(3)} GFLOPs)`,
+    a.qkv_bias ? 'qkv bias' : 'no qkv bias',
+    `LayerNorm eps ${a.norm_eps}`,
+  ];
+  if (a.skip_lam !== 1) parts.push(`residual branches ÷ ${a.skip_lam}`);
+  if (a.aux_head) parts.push('prediction = head(CLS) + 0.5 × max over patch tokens of the aux head');
+  return parts.join(' · ');
+}
+
 function describeTraining(t: Record<string, unknown> | null | undefined, prov: Record<string, unknown>, rho?: number): string {
   if (t && typeof t === 'object') {
     const parts: string[] = [];
@@ -96,7 +120,7 @@ function describeTraining(t: Record<string, unknown> | null | undefined, prov: R
     }
     const ev = t.evaluation as Record<string, unknown> | undefined;
     if (ev) {
-      const dv = (ev.dynamicvit as Record<string, { top1?: number; object_recall_per_stage?: number[] }> | undefined)?.[String(rho ?? 0.7)];
+      const dv = rho === undefined ? undefined : (ev.dynamicvit as Record<string, { top1?: number; object_recall_per_stage?: number[] }> | undefined)?.[String(rho)];
       if (typeof ev.teacher_top1 === 'number') parts.push(`held-out top-1: DeiT ${(100 * ev.teacher_top1).toFixed(1)}%`);
       if (dv?.top1 !== undefined) parts.push(`DynamicViT ${(100 * dv.top1).toFixed(1)}% at ρ ${rho}`);
       const rec = dv?.object_recall_per_stage;
@@ -116,8 +140,9 @@ export function OfficialCheckpoints() {
       <summary>Use the official ImageNet checkpoints</summary>
       <ol className="small">
         <li>
-          Download a DynamicViT checkpoint (e.g. <code>dynamicvit_70.pth</code> from the authors' repository) and the matching DeiT
-          one (<code>deit_small_patch16_224</code>).
+          Download a DynamicViT checkpoint from the authors' model zoo (DeiT-256, DeiT-S, DeiT-B, LV-ViT-S or LV-ViT-M) and its
+          unpruned teacher: the matching DeiT (e.g. <code>deit_small_patch16_224</code>) or LV-ViT release (
+          <code>lvvit_s-26M-224-83.3.pth.tar</code>, <code>lvvit_m-56M-224-84.0.pth</code>). The exporter detects the architecture from the weights.
         </li>
         <li>
           Export both graphs and their cards:

@@ -1,32 +1,37 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { stageBlocks } from '../../src/engine/modelCard.ts';
 import { keepMask } from '../../src/engine/postprocess.ts';
 import { useStore } from '../store/index.ts';
 import type { CropImage } from '../store/inferenceSlice.ts';
 import { useObjectMask } from '../hooks.ts';
 
-const STAGES = [1, 2, 3] as const;
-
-/** The model's input crop with dropped patches dimmed (kept ones clear). mask = null: plain input. */
-interface PatchCanvasProps {
-  crop: CropImage;
-  mask: Uint8Array | null;
+/** Patches of one stage on the card's grid x grid patch grid; object: patches outlined (samples.json). */
+interface StagePatches {
   grid: number;
-  label: string;
-  big?: boolean;
-  positions?: number[];
+  mask: Uint8Array;
   object?: Uint8Array | null;
 }
 
-function PatchCanvas({ crop, mask, grid, label, big, positions, object }: PatchCanvasProps) {
+/** The model's input crop with dropped patches dimmed (kept ones clear). patches absent: plain input. */
+interface PatchCanvasProps {
+  crop: CropImage;
+  patches?: StagePatches;
+  label: string;
+  big?: boolean;
+  positions?: number[];
+}
+
+function PatchCanvas({ crop, patches, label, big, positions }: PatchCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
+  const { grid, mask, object } = patches ?? {};
   useEffect(() => {
     const c = ref.current;
     const ctx = c?.getContext('2d');
     if (!c || !ctx) return;
     const n = crop.size;
     ctx.putImageData(new ImageData(new Uint8ClampedArray(crop.data), n, n), 0, 0);
-    const cell = n / grid;
-    if (mask) {
+    if (grid !== undefined && mask) {
+      const cell = n / grid;
       ctx.fillStyle = 'rgba(12, 14, 20, 0.78)';
       for (let p = 0; p < grid * grid; p++) {
         if (!mask[p]) ctx.fillRect((p % grid) * cell, Math.floor(p / grid) * cell, cell, cell);
@@ -41,9 +46,9 @@ function PatchCanvas({ crop, mask, grid, label, big, positions, object }: PatchC
         ctx.lineTo(n, i * cell + 0.5);
       }
       ctx.stroke();
+      if (object) outline(ctx, object, grid, cell);
     }
-    if (object) outline(ctx, object, grid, cell);
-  }, [crop, mask, grid, object]);
+  }, [crop, grid, mask, object]);
   return (
     <figure className={big ? 'patch big' : 'patch'} data-positions={positions?.join(',')}>
       <canvas ref={ref} width={crop.size} height={crop.size} role="img" aria-label={label} />
@@ -71,18 +76,18 @@ function outline(ctx: CanvasRenderingContext2D, object: Uint8Array, grid: number
   ctx.stroke();
 }
 
+/** Keep masks of the current result on the card's grid, one per stage; null before a result. */
 function useMasks(): Uint8Array[] | null {
   const result = useStore((s) => s.result);
-  const grid = useStore((s) => s.dvitCard?.architecture.grid ?? 14);
-  return useMemo(() => result?.dynamicvit.kept.map((k) => keepMask(k, grid)) ?? null, [result, grid]);
+  const grid = useStore((s) => s.dvitCard?.architecture.grid);
+  return useMemo(() => (result && grid !== undefined ? result.dynamicvit.kept.map((k) => keepMask(k, grid)) : null), [result, grid]);
 }
 
 export function OverlayView() {
   const crop = useStore((s) => s.crop);
   const stage = useStore((s) => s.stage);
   const setStage = useStore((s) => s.setStage);
-  const grid = useStore((s) => s.dvitCard?.architecture.grid ?? 14);
-  const total = grid * grid;
+  const card = useStore((s) => s.dvitCard);
   const masks = useMasks();
   const classifying = useStore((s) => s.classifying);
   const object = useObjectMask();
@@ -96,16 +101,24 @@ export function OverlayView() {
       </section>
     );
   }
-  const kept = masks?.map((m) => m.reduce((a, b) => a + b, 0));
+  const a = card?.architecture;
+  const grid = a?.grid;
+  const total = a?.num_patches;
+  const groups = a ? stageBlocks(a) : [];
+  const stages = groups.slice(1).map((_, i) => i + 1); // 1..S
+  const shown = Math.min(stage, stages.length);
+  const kept = masks?.map((m) => m.reduce((x, y) => x + y, 0));
+  const blocks = (p: number) => `blocks ${groups[p].first}–${groups[p].last}`;
   return (
     <section className="card" aria-labelledby="overlay-h" aria-busy={classifying}>
       <h2 id="overlay-h">Kept patches {classifying && <span className="muted small">(updating…)</span>}</h2>
       <fieldset className="stage-picker">
         <legend className="sr-only">Stage shown</legend>
-        {STAGES.map((p) => (
-          <label key={p} className={stage === p ? 'on' : ''}>
-            <input type="radio" name="stage" value={p} checked={stage === p} onChange={() => setStage(p)} data-testid={`stage-radio-${p}`} />
+        {stages.map((p) => (
+          <label key={p} className={shown === p ? 'on' : ''} title={`after the predictor before block ${groups[p].first}; ${blocks(p)} see these tokens`}>
+            <input type="radio" name="stage" value={p} checked={shown === p} onChange={() => setStage(p)} data-testid={`stage-radio-${p}`} />
             Stage {p}
+            <span className="muted small" data-testid={`stage-radio-blocks-${p}`}> · {blocks(p)}</span>
             {kept && <span className="muted small"> · {kept[p - 1]}/{total}</span>}
           </label>
         ))}
@@ -116,18 +129,17 @@ export function OverlayView() {
         </label>
       )}
       <div className="overlay-main">
-        {masks ? (
-          <PatchCanvas crop={crop} mask={masks[stage - 1]} grid={grid}
-            label={`Stage ${stage}: ${kept![stage - 1]} of ${total} patches kept (dropped ones dimmed)`} big
-            object={showObject ? object : null} />
+        {masks && grid !== undefined && shown >= 1 ? (
+          <PatchCanvas crop={crop} patches={{ grid, mask: masks[shown - 1], object: showObject ? object : null }} big
+            label={`Stage ${shown} (${blocks(shown)}): ${kept![shown - 1]} of ${total} patches kept (dropped ones dimmed)`} />
         ) : (
-          <PatchCanvas crop={crop} mask={null} grid={grid} label="Input crop" big />
+          <PatchCanvas crop={crop} label="Input crop" big />
         )}
       </div>
       <div className="strip" data-testid="stage-strip">
-        <PatchCanvas crop={crop} mask={null} grid={grid} label="input" />
-        {masks?.map((m, i) => (
-          <PatchCanvas key={i} crop={crop} mask={m} grid={grid} label={`stage ${i + 1} · ${kept![i]}`} positions={result?.dynamicvit.kept[i]} />
+        <PatchCanvas crop={crop} label="input" />
+        {grid !== undefined && masks?.map((m, i) => (
+          <PatchCanvas key={i} crop={crop} patches={{ grid, mask: m }} label={`stage ${i + 1} · ${kept![i]}`} positions={result?.dynamicvit.kept[i]} />
         ))}
       </div>
       <p className="muted small">

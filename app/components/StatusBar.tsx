@@ -14,6 +14,7 @@ export function StatusBar() {
   const adapter = useStore((s) => s.adapter);
   const allNodesOnGpu = useStore((s) => s.allNodesOnGpu);
   const classifying = useStore((s) => s.classifying);
+  const threads = useStore((s) => s.wasmThreads);
 
   const text =
     status === 'loading' ? (phase ? PHASE_TEXT[phase] : 'Loading…') : status === 'ready' ? (classifying ? 'Running…' : 'Ready') : status === 'error' ? 'Error' : 'Starting…';
@@ -32,6 +33,12 @@ export function StatusBar() {
           {allNodesOnGpu ? 'all nodes on WebGPU' : 'some nodes on CPU'}
         </span>
       )}
+      {threads && (
+        <span className={`pill ${threads.reason && !threads.isolated ? 'pill-warn' : ''}`} data-testid="wasm-threads" data-threads={threads.threads} data-isolated={String(threads.isolated)}
+          title={`ONNX Runtime WebAssembly threads: ${threads.threads} (the browser reports ${threads.cores} logical cores)${threads.reason ? `; ${threads.reason}` : ''}`}>
+          {threads.threads} CPU thread{threads.threads === 1 ? '' : 's'}
+        </span>
+      )}
       <span className="adapter" data-testid="adapter" data-features={adapter?.features.join(' ') ?? ''} title={adapter ? `WebGPU features: ${adapter.features.join(', ') || 'none'}` : undefined}>
         {adapter ? (
           <>
@@ -43,6 +50,9 @@ export function StatusBar() {
           <span className="muted">no WebGPU adapter</span>
         ) : null}
       </span>
+      {threads?.reason && !threads.isolated && (
+        <span className="small muted" data-testid="wasm-threads-reason">{threads.reason}</span>
+      )}
     </div>
   );
 }

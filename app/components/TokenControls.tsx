@@ -1,27 +1,43 @@
 import { vitFlops } from '../../src/engine/flops.ts';
 import { keepCounts } from '../../src/engine/keepCounts.ts';
+import { stageBlocks } from '../../src/engine/modelCard.ts';
 import { objectRecall } from '../../src/engine/objectMask.ts';
 import { useObjectMask } from '../hooks.ts';
 import { useStore } from '../store/index.ts';
 
+const SUPERSCRIPTS = ['', '', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+const power = (p: number): string => (p < SUPERSCRIPTS.length ? `ρ${SUPERSCRIPTS[p]}` : `ρ^${p}`);
+
+/** The keep-ratio slider; its range and starting value (the trained ratio) come from the loaded card. */
 export function RhoSlider() {
   const rho = useStore((s) => s.rho);
   const setRho = useStore((s) => s.setRho);
   const card = useStore((s) => s.dvitCard);
   const disabled = useStore((s) => s.status !== 'ready');
-  const [lo, hi] = card?.pruning?.keep_ratio_range ?? [0.3, 1.0];
-  const k = keepCounts(rho);
-  const trained = card?.pruning?.trained_keep_ratio;
+  if (!card?.pruning || rho === null) {
+    return (
+      <div className="slider">
+        <label htmlFor="rho">Keep ratio ρ</label>
+        <input id="rho" type="range" disabled data-testid="rho-slider" aria-valuetext="no model loaded" />
+        <span className="muted small">The range comes from the model card once a model is loaded.</span>
+      </div>
+    );
+  }
+  const [lo, hi] = card.pruning.keep_ratio_range;
+  const k = keepCounts(rho, card.architecture);
+  const stages = k.map((_, i) => i + 1);
   return (
     <div className="slider">
       <label htmlFor="rho">
         Keep ratio ρ = <output data-testid="rho-value">{rho.toFixed(2)}</output>
-        {trained !== undefined && <span className="muted small"> (trained at {trained})</span>}
+        <span className="muted small"> (trained at {card.pruning.trained_keep_ratio})</span>
       </label>
       <input id="rho" type="range" min={lo} max={hi} step={0.01} value={rho} disabled={disabled} data-testid="rho-slider"
-        aria-valuetext={`keep ratio ${rho.toFixed(2)}: keeps ${k.join(', ')} patch tokens after stages 1, 2, 3`}
+        aria-valuetext={`keep ratio ${rho.toFixed(2)}: keeps ${k.join(', ')} patch tokens after stage${k.length === 1 ? '' : 's'} ${stages.join(', ')}`}
         onChange={(e) => setRho(Number(e.target.value))} />
-      <span className="muted small">ρ, ρ², ρ³ of the patches survive the three stages; moving this re-runs the loaded model.</span>
+      <span className="muted small">
+        {stages.map(power).join(', ')} of the patches survive the {k.length === 1 ? 'stage' : `${k.length} stages`}; moving this re-runs the loaded model.
+      </span>
     </div>
   );
 }
@@ -32,14 +48,14 @@ export function StageTable() {
   const dvit = useStore((s) => s.dvitCard);
   const deit = useStore((s) => s.deitCard);
   const object = useObjectMask();
-  if (!dvit || !deit) return null;
+  if (!dvit || !deit || rho === null) return null;
   const a = dvit.architecture;
-  const expected = keepCounts(rho, a.pruning_locations.length, a.num_patches);
+  const expected = keepCounts(rho, a);
   const actual = result?.dynamicvit.kept.map((k) => k.length) ?? null;
   const stale = result !== null && result.rho !== rho;
-  const f = vitFlops(a, expected, dvit.labels.length);
-  const full = vitFlops(deit.architecture, [], deit.labels.length);
-  const bounds = [0, ...a.pruning_locations, a.depth];
+  const f = vitFlops(dvit, expected);
+  const full = vitFlops(deit, []);
+  const groups = stageBlocks(a);
   return (
     <table className="stages" data-testid="stage-table">
       <caption className="small muted">Tokens and GFLOPs (multiply-accumulates) per stage at ρ = {rho.toFixed(2)}</caption>
@@ -56,7 +72,7 @@ export function StageTable() {
         {f.perStage.map((g, s) => (
           <tr key={s}>
             <th scope="row">{s === 0 ? 'input' : `stage ${s}`}</th>
-            <td>{bounds[s]}–{bounds[s + 1] - 1}</td>
+            <td data-testid={`stage-blocks-${s}`}>{groups[s].first}–{groups[s].last}</td>
             <td>
               {s === 0 ? (
                 a.num_patches
@@ -81,12 +97,15 @@ export function StageTable() {
       </tbody>
       <tfoot>
         <tr>
-          <th scope="row" colSpan={3}>DynamicViT total (incl. embedding, predictors {f.predictors.toFixed(3)}, head)</th>
-          <td data-testid="gflops-dvit">{f.total.toFixed(3)}</td>
+          <th scope="row" colSpan={3}>
+            {dvit.display_name} total (incl. patch embedding {f.embed.toFixed(3)}, predictors {f.predictors.toFixed(3)}, head{a.aux_head ? ' and aux head' : ''}{' '}
+            {f.head.toFixed(3)})
+          </th>
+          <td data-testid="gflops-dvit" data-gflops={f.total}>{f.total.toFixed(3)}</td>
           {object && <td />}
         </tr>
         <tr>
-          <th scope="row" colSpan={3}>Full DeiT</th>
+          <th scope="row" colSpan={3}>{deit.display_name}, all tokens</th>
           <td data-testid="gflops-deit">{full.total.toFixed(3)} <span className="muted small">({((100 * f.total) / full.total).toFixed(0)}%)</span></td>
           {object && <td />}
         </tr>

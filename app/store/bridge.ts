@@ -1,4 +1,5 @@
 /** Worker -> store: the one switch over worker messages. Replies to superseded requests are dropped. */
+import { stageCount, type ModelCard } from '../../src/engine/modelCard.ts';
 import type { FromWorker } from '../../src/worker/protocol.ts';
 import { engine } from '../engine.ts';
 import { useStore } from './index.ts';
@@ -44,8 +45,8 @@ function onMessage(msg: FromWorker): void {
       if (user) set({ userLoading: false, modelId: `your model: ${msg.dynamicvit.display_name || msg.dynamicvit.name}`, benchResult: null });
       set({
         status: 'ready', phase: null, backend: msg.backend, adapter: msg.adapter, fallbackReason: msg.fallbackReason ?? null,
-        allNodesOnGpu: msg.allNodesOnGpu, gpuNote: msg.gpuNote ?? null, ortVersion: msg.ortVersion, dvitCard: msg.dynamicvit, deitCard: msg.deit,
-        timings: msg.timings,
+        allNodesOnGpu: msg.allNodesOnGpu, gpuNote: msg.gpuNote ?? null, ortVersion: msg.ortVersion, wasmThreads: msg.wasmThreads, dvitCard: msg.dynamicvit, deitCard: msg.deit,
+        timings: msg.timings, ...shapeState(msg.dynamicvit, s),
       });
       if (s.hasImage) s.reclassify();
       return;
@@ -81,4 +82,15 @@ function onMessage(msg: FromWorker): void {
       }
       return;
   }
+}
+
+/**
+ * Keep ratio and stage shown for a newly ready card: a new pair starts at its trained ratio and its last
+ * stage; the same pair again (backend switch, device-loss recovery) keeps what the user had chosen.
+ */
+function shapeState(card: ModelCard, s: { rho: number | null; rhoCard: string | null; stage: number }) {
+  const key = `${card.name}:${card.onnx.sha256}`;
+  const stages = stageCount(card);
+  if (s.rho !== null && s.rhoCard === key) return { stage: Math.min(s.stage, stages) };
+  return { rho: card.pruning!.trained_keep_ratio, rhoCard: key, stage: stages };
 }

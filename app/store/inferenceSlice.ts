@@ -28,8 +28,12 @@ export interface SampleInfo {
 }
 
 export interface InferenceState {
-  rho: number;
-  stage: 1 | 2 | 3;
+  /** keep ratio; null until a card is loaded, then the card's trained ratio (see bridge.ts) */
+  rho: number | null;
+  /** card (name + sha256) whose trained ratio rho started from: a reload of the same pair keeps the user's rho */
+  rhoCard: string | null;
+  /** pruning stage shown large (1..S of the loaded card) */
+  stage: number;
   hasImage: boolean;
   crop: CropImage | null;
   /** the bundled sample being shown (null for a user's own image) */
@@ -43,7 +47,7 @@ export interface InferenceActions {
   classifyImage: (blob: Blob, name: string, sample?: SampleInfo) => void;
   setRho: (rho: number) => void;
   reclassify: () => void;
-  setStage: (s: 1 | 2 | 3) => void;
+  setStage: (s: number) => void;
 }
 
 export type InferenceSlice = InferenceState & InferenceActions;
@@ -52,10 +56,13 @@ export type InferenceSlice = InferenceState & InferenceActions;
 export const isImageLike = (f: Blob, name: string): boolean => f.type.startsWith('image/') || /\.bin$/i.test(name) || (f.type === '' && !/\.(txt|json|onnx|html?|pdf|zip)$/i.test(name));
 
 let rhoTimer: ReturnType<typeof setTimeout> | undefined;
+/** An image chosen before the first card arrived (no rho yet): sent by reclassify() once the model is ready. */
+let pendingImage: { image: Blob; name: string } | null = null;
 
 export const createInferenceSlice: StateCreator<Store, [], [], InferenceSlice> = (set, get) => ({
-  rho: 0.7,
-  stage: 3,
+  rho: null,
+  rhoCard: null,
+  stage: 1,
   hasImage: false,
   crop: null,
   sample: null,
@@ -70,13 +77,18 @@ export const createInferenceSlice: StateCreator<Store, [], [], InferenceSlice> =
     }
     const id = engine.newId();
     set({ classifyId: id, classifying: true, hasImage: true, sample: sample ?? null, error: null });
+    const send = (image: Blob) => {
+      const rho = get().rho;
+      pendingImage = rho === null ? { image, name } : null;
+      if (rho !== null) engine.send({ type: 'classify', id, rho, image, name });
+    };
     if (!isSvg(blob, name)) {
-      engine.send({ type: 'classify', id, rho: get().rho, image: blob, name });
+      send(blob);
       return;
     }
     rasterizeSvg(blob, name).then(
       (png) => {
-        if (get().classifyId === id) engine.send({ type: 'classify', id, rho: get().rho, image: png, name });
+        if (get().classifyId === id) send(png);
       },
       (e: unknown) => {
         if (get().classifyId === id) set({ classifying: false, error: e instanceof Error ? e.message : String(e) });
@@ -85,14 +97,18 @@ export const createInferenceSlice: StateCreator<Store, [], [], InferenceSlice> =
   },
 
   reclassify: () => {
-    if (!get().hasImage || get().status !== 'ready') return;
+    const rho = get().rho;
+    if (!get().hasImage || get().status !== 'ready' || rho === null) return;
     const id = engine.newId();
     set({ classifyId: id, classifying: true });
-    engine.send({ type: 'classify', id, rho: get().rho });
+    engine.send({ type: 'classify', id, rho, ...pendingImage });
+    pendingImage = null;
   },
 
   setRho: (rho) => {
-    set({ rho: snapRho(Math.min(1, Math.max(0.3, rho))) });
+    const range = get().dvitCard?.pruning?.keep_ratio_range;
+    if (!range) return; // no card loaded: nothing to set a ratio for
+    set({ rho: snapRho(Math.min(range[1], Math.max(range[0], rho))) });
     clearTimeout(rhoTimer);
     rhoTimer = setTimeout(() => get().reclassify(), 120); // the model stays loaded; only the run repeats
   },

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { AdapterSummary, Backend, LoadPhase, ReadyMessage } from '../../src/worker/protocol.ts';
+import type { AdapterSummary, Backend, LoadPhase, ReadyMessage, WasmThreads } from '../../src/worker/protocol.ts';
 import type { Store } from './index.ts';
 
 export interface Download {
@@ -35,6 +35,8 @@ export interface RuntimeState {
   allNodesOnGpu: boolean | null;
   gpuNote: string | null;
   ortVersion: string | null;
+  /** ONNX Runtime's WebAssembly threads (null until the worker reported them) */
+  wasmThreads: WasmThreads | null;
   downloads: Download[];
   timings: ReadyMessage['timings'] | null;
   error: string | null;
@@ -52,7 +54,7 @@ export type RuntimeSlice = RuntimeState & RuntimeActions;
 
 export const runtimeInitial: RuntimeState = {
   status: 'idle', phase: null, phaseFraction: null, phaseDetail: null, backendChoice: 'auto', backend: null,
-  adapter: null, fallbackReason: null, allNodesOnGpu: null, gpuNote: null, ortVersion: null, downloads: [], timings: null,
+  adapter: null, fallbackReason: null, allNodesOnGpu: null, gpuNote: null, ortVersion: null, wasmThreads: null, downloads: [], timings: null,
   error: null, loadId: -1, deviceLoss: null,
 };
 

@@ -4,13 +4,16 @@
  */
 import type { HarnessReply, HarnessRequest } from './protocol.ts';
 
-const worker = new Worker(new URL('./bench-worker.ts', import.meta.url), { type: 'module', name: 'dynamicvit-bench' });
+// ?threads=1 fixes the wasm thread count (the 1-thread cells); without it the app's rule applies
+const threads = new URLSearchParams(location.search).get('threads');
+const worker = new Worker(new URL('./bench-worker.ts', import.meta.url), { type: 'module', name: `dynamicvit-bench${threads ? `:threads=${threads}` : ''}` });
 const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 let nextId = 1;
 const logEl = document.getElementById('log')!;
 
 worker.onmessage = (ev: MessageEvent<HarnessReply>) => {
-  const m = ev.data;
+  const m = ev.data as HarnessReply | { kind: 'result-message' };
+  if (m.kind === 'result-message') return; // the overhead measurement's result messages (their cost is timed in the worker)
   if (m.kind === 'log') {
     logEl.textContent += `${m.text}\n`;
     console.log(`[bench] ${m.text}`);

@@ -1,24 +1,26 @@
 /** Messages between the harness page and its benchmark worker. */
 export type Backend = 'webgpu' | 'wasm';
-export type OutputLocation = 'cpu' | 'gpu-buffer';
-export type Variant = 'deit' | 'dynamicvit' | 'nopred' | 'static_k' | 'deit_capture' | 'static_k_capture';
+/** graphs timed side by side: the pair, and the no-predictor variant of bench/variants.py */
+export type Variant = 'deit' | 'dynamicvit' | 'nopred';
 
 export interface LoadReq {
   type: 'load';
   id: number;
   baseUrl: string;
   backend: Backend;
-  /** WebGPU: 'gpu-buffer' keeps outputs on the GPU; the timing still ends after reading them back */
-  outputLocation: OutputLocation;
   /** also load dynamicvit-nopred.onnx (predictor-share measurement) */
   nopred: boolean;
-  warmupRho: number;
+  /** warm-up DeiT runs for this long (ms) before any cell, while wasm tiers up (skipped when one run takes > 1/5 of it) */
+  tierUpMs: number;
+  /** keep ratios whose keep counts and FLOP ratios the result lists (src/engine rules, from the card) */
+  rhos: number[];
 }
 
 export interface CellReq {
   type: 'cell';
   id: number;
   rho: number;
+  batch: number;
   runs: number;
   maxMs: number;
   /** rounds done before the time bound may end the cell */
@@ -37,21 +39,12 @@ export interface OverheadReq {
   imageHeight: number;
 }
 
-/** WebGPU only: DeiT and the static-k DynamicViT graph with graph capture (static shapes, GPU-resident I/O) */
-export interface CaptureCellReq {
-  type: 'captureCell';
-  id: number;
-  rho: number;
-  runs: number;
-  maxMs: number;
-}
-
 export interface ReleaseReq {
   type: 'release';
   id: number;
 }
 
-export type HarnessRequest = LoadReq | CellReq | OverheadReq | CaptureCellReq | ReleaseReq;
+export type HarnessRequest = LoadReq | CellReq | OverheadReq | ReleaseReq;
 
 export type HarnessReply =
   | { kind: 'log'; text: string }

@@ -117,7 +117,9 @@ def _work(args):
         images[i] = img
         masks[i] = m
         labels[i] = lab
-    images.flush(); masks.flush(); labels.flush()
+    images.flush()
+    masks.flush()
+    labels.flush()
     return stop - start
 
 

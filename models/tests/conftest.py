@@ -1,4 +1,5 @@
-"""Shared fixtures: random official-format checkpoints of DeiT-Ti and DeiT-S, exported once per session."""
+"""Shared fixtures: random official-format checkpoints of DeiT-Ti and DeiT-S, exported once per session
+(the other releases: test_releases.py)."""
 from __future__ import annotations
 
 import json
@@ -8,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.dynamicvit import CONFIGS, DynamicVisionTransformer, VisionTransformer
 from models.checkpoint import load_checkpoint
+from models.dynamicvit import CONFIGS, DynamicVisionTransformer, VisionTransformer
 from models.export import ExportResult, export_pair
 from models.export import main as export_main
 from models.make_fixtures import random_pair, save_official
@@ -45,9 +46,9 @@ def _export(tmp: Path, size: str, seed: int, fp16: bool, via_cli: bool) -> Expor
 
 @pytest.fixture(scope="session")
 def tiny_export(tmp_path_factory: pytest.TempPathFactory) -> Exported:
-    return _export(tmp_path_factory.mktemp("ti"), "deit_tiny", seed=1, fp16=True, via_cli=False)
+    return _export(tmp_path_factory.mktemp("ti"), "deit-ti", seed=1, fp16=True, via_cli=False)
 
 
 @pytest.fixture(scope="session")
 def small_export(tmp_path_factory: pytest.TempPathFactory) -> Exported:
-    return _export(tmp_path_factory.mktemp("s"), "deit_small", seed=2, fp16=False, via_cli=True)
+    return _export(tmp_path_factory.mktemp("s"), "deit-s", seed=2, fp16=False, via_cli=True)

@@ -36,6 +36,7 @@ def test_cards_match_contract_and_graphs(small_export) -> None:
         assert card["provenance"]["checkpoint_sha256"] == _sha(ckpt)
         assert len(card["labels"]) == 1000 and card["labels"][0] == "tench"
         assert card["architecture"]["embed_dim"] == 384 and card["architecture"]["num_heads"] == 6
+        assert card["architecture"]["arch"] == "deit-s" and card["architecture"]["backbone"] == "deit"
         assert card["preprocessing"]["resize_shorter_side"] == 256 and card["preprocessing"]["crop_size"] == 224
         assert card["parity"]["tolerance"] == 1e-4
         assert card["gflops"]["full_deit"] == 4.599
@@ -48,6 +49,7 @@ def test_dynamicvit_card_pruning_and_gflops(small_export) -> None:
     assert card["pruning"]["keep_counts_at_trained_ratio"] == [137, 96, 67]
     assert 2.9 <= card["gflops"]["total"] <= 3.0
     assert card["gflops"]["per_stage_tokens"] == [197, 138, 97, 68]
+    assert card["architecture"]["patch_embed_gflops"] == 0.057803  # 196 x 384 x 3 x 16 x 16 MACs
     assert card["twin"] == "deit.json"
     deit = small_export.result.cards["deit"]
     assert deit["pruning"] is None and deit["architecture"]["pruning_locations"] == []
@@ -57,5 +59,5 @@ def test_dynamicvit_card_pruning_and_gflops(small_export) -> None:
 def test_index_lists_the_export(small_export) -> None:
     index = json.loads((small_export.result.out_dir.parent / "index.json").read_text())
     entry = next(m for m in index["models"] if m["id"] == small_export.result.out_dir.name)
-    assert entry["kind"] == "imagenet" and entry["path"] == "deit_small"
+    assert entry["kind"] == "imagenet" and entry["path"] == "deit-s"
     assert index["default"] in {m["id"] for m in index["models"]}

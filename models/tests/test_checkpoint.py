@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def ckpts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("ckpt")
-    dvit, twin = random_pair(CONFIGS["deit_tiny"], 1000, seed=3)
+    dvit, twin = random_pair(CONFIGS["deit-ti"], 1000, seed=3)
     return {
         "dvit": save_official(dvit, tmp / "dvit.pth"),
         "deit": save_official(twin, tmp / "deit.pth"),
@@ -26,23 +26,36 @@ def ckpts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-@pytest.mark.parametrize("size", ["deit_tiny", "deit_small", "deit_base"])
+@pytest.mark.parametrize("arch", sorted(CONFIGS))
 @pytest.mark.parametrize("family", ["deit", "dynamicvit"])
-def test_size_detected_from_weights(size: str, family: str) -> None:
-    cfg = CONFIGS[size]
+def test_arch_detected_from_weights(arch: str, family: str) -> None:
+    cfg = CONFIGS[arch]
     with torch.device("meta"):
         model = dynamicvit(cfg, num_classes=1000)
     sd = model.state_dict()
     if family == "deit":
         sd = {k: v for k, v in sd.items() if not k.startswith("score_predictor.")}
     got, num_classes = detect_config(sd)
-    assert (got.embed_dim, got.num_heads, got.depth, num_classes) == (cfg.embed_dim, cfg.num_heads, 12, 1000)
+    assert got == cfg and num_classes == 1000  # heads and locations come from the release table
     assert detect_family(sd) == family
+
+
+def test_custom_size_spreads_predictors_and_takes_heads() -> None:
+    cfg = CONFIGS["deit-s"]
+    with torch.device("meta"):
+        sd = dynamicvit(cfg, num_classes=10).state_dict()
+    sd = {k: v for k, v in sd.items() if not k.startswith(("blocks.8.", "blocks.9.", "blocks.10.", "blocks.11."))}
+    got, _ = detect_config(sd, num_heads=4)
+    assert (got.arch, got.depth, got.num_heads, got.pruning_loc, got.keep_ratio) == ("custom", 8, 4, (2, 4, 6), None)
+    got, _ = detect_config(sd, pruning_loc=(1, 3, 5), keep_ratio=0.6)
+    assert (got.num_heads, got.pruning_loc, got.keep_ratio) == (6, (1, 3, 5), 0.6)
+    with pytest.raises(CheckpointError, match="2 pruning locations given, but the checkpoint has 3 predictors"):
+        detect_config(sd, pruning_loc=(2, 4))
 
 
 def test_official_and_bare_formats_load(ckpts: dict[str, Path]) -> None:
     official = load_checkpoint(ckpts["dvit"], "dynamicvit")
-    assert official.family == "dynamicvit" and official.config.name == "deit_tiny" and official.num_classes == 1000
+    assert official.family == "dynamicvit" and official.config.arch == "deit-ti" and official.num_classes == 1000
     bare = ckpts["tmp"] / "bare.pth"
     torch.save(torch.load(ckpts["deit"], weights_only=False)["model"], bare)
     loaded = load_checkpoint(bare, "deit")

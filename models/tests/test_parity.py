@@ -1,4 +1,5 @@
-"""ONNX Runtime vs PyTorch for random official-format DeiT-Ti and DeiT-S checkpoints (issue 2, point 5)."""
+"""ONNX Runtime vs PyTorch for random official-format DeiT-Ti and DeiT-S checkpoints (issue 2, point 5);
+the other releases: test_releases.py."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,14 +7,23 @@ import onnx
 import pytest
 import torch
 
-from models.dynamicvit import NUM_PATCHES, keep_counts
-from models.parity import BATCH_SIZES, KEEP_RATIOS, TOLERANCE, count_feeds, inputs_for, session, torch_pruned
+from models.parity import (
+    BATCH_SIZES,
+    KEEP_RATIOS,
+    TOLERANCE,
+    count_feeds,
+    inputs_for,
+    model_counts,
+    session,
+    torch_pruned,
+)
 
-# ops seen running on onnxruntime-web's native WebGPU EP with CPU fallback disabled (scripts/check-webgpu.mjs)
+# ops of models/CONTRACT.md: each runs on onnxruntime-web's native WebGPU EP (scripts/check-webgpu.mjs);
+# Conv, Relu and ReduceMax come with LV-ViT (conv stem, aux head)
 WEBGPU_OPS = {
-    "Add", "Cast", "Concat", "Constant", "Div", "Erf", "Expand", "Gather", "GatherElements", "Gemm", "Identity",
-    "LayerNormalization", "MatMul", "Mul", "ReduceMean", "Reshape", "Slice", "Softmax", "Split", "Squeeze",
-    "Sub", "TopK", "Transpose", "Unsqueeze",
+    "Add", "Cast", "Concat", "Constant", "Conv", "Div", "Erf", "Expand", "Gather", "GatherElements", "Gemm",
+    "Identity", "LayerNormalization", "MatMul", "Mul", "ReduceMax", "ReduceMean", "Relu", "Reshape", "Slice",
+    "Softmax", "Split", "Squeeze", "Sub", "TopK", "Transpose", "Unsqueeze",
 }  # fmt: skip
 
 
@@ -43,13 +53,15 @@ def test_deit_parity(exported) -> None:
 def test_kept_positions_are_original_positions_in_score_order(tiny_export) -> None:
     """Independent of the card: positions are valid, unique, nested across stages, descending score."""
     sess = session(tiny_export.result.out_dir / "dynamicvit.onnx")
-    x = inputs_for(2, seed=11)
-    got = sess.run(None, {"pixel_values": x.numpy(), **count_feeds(0.7)})
+    cfg = tiny_export.dvit.cfg
+    x = inputs_for(2, seed=11, img_size=cfg.img_size)
+    counts = model_counts(tiny_export.dvit, 0.7)
+    got = sess.run(None, {"pixel_values": x.numpy(), **count_feeds(counts)})
     ref, scores = torch_pruned(tiny_export.dvit, x, 0.7)
-    for p, k in enumerate(keep_counts(0.7, NUM_PATCHES)):
+    for p, k in enumerate(counts):
         pos = got[1 + p]
         assert pos.shape == (2, k) and pos.dtype == np.int32
-        assert pos.min() >= 0 and pos.max() < NUM_PATCHES
+        assert pos.min() >= 0 and pos.max() < cfg.num_patches
         for i in range(2):
             assert len(set(pos[i].tolist())) == k
             if p > 0:
@@ -58,21 +70,22 @@ def test_kept_positions_are_original_positions_in_score_order(tiny_export) -> No
 
 
 def test_keep_all_tokens_equals_deit(tiny_export) -> None:
-    """k = 196 at every stage keeps everything: the logits are DeiT's (attention is order-invariant)."""
-    x = inputs_for(1, seed=5)
-    full = {f"keep_count_stage{p}": np.array([NUM_PATCHES], dtype=np.int64) for p in (1, 2, 3)}
+    """k = N at every stage keeps everything: the logits are DeiT's (attention is order-invariant)."""
+    cfg = tiny_export.dvit.cfg
+    x = inputs_for(1, seed=5, img_size=cfg.img_size)
+    full = count_feeds([cfg.num_patches] * cfg.stages)
     out = session(tiny_export.result.out_dir / "dynamicvit.onnx").run(None, {"pixel_values": x.numpy(), **full})
     with torch.no_grad():
         deit_logits = tiny_export.deit(x).numpy()
     assert np.abs(out[0] - deit_logits).max() <= TOLERANCE
     for pos in out[1:]:
-        assert sorted(pos[0].tolist()) == list(range(NUM_PATCHES))
+        assert sorted(pos[0].tolist()) == list(range(cfg.num_patches))
 
 
 def test_smallest_keep_counts(tiny_export) -> None:
-    ones = {f"keep_count_stage{p}": np.array([1], dtype=np.int64) for p in (1, 2, 3)}
+    ones = count_feeds([1, 1, 1])
     out = session(tiny_export.result.out_dir / "dynamicvit.onnx").run(
-        None, {"pixel_values": inputs_for(3, seed=7).numpy(), **ones}
+        None, {"pixel_values": inputs_for(3, seed=7, img_size=224).numpy(), **ones}
     )
     assert [o.shape for o in out[1:]] == [(3, 1)] * 3
     assert np.isfinite(out[0]).all()

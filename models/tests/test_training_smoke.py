@@ -10,6 +10,7 @@ from models.data.emoji_classes import LABELS, NUM_CLASSES
 from models.data.generate import COVERAGE_RANGE, generate, render_sample
 from models.dynamicvit import DynamicVisionTransformer, VisionTransformer
 from models.losses import dynamicvit_loss, ratio_loss
+from models.train import demo_config
 
 
 @pytest.fixture(autouse=True)
@@ -48,22 +49,26 @@ def test_ratio_loss_targets():
     assert ratio_loss(d, 0.7).item() == pytest.approx(0.0, abs=1e-6)
 
 
-def _tiny(cls, **kw):
-    return cls(num_classes=5, embed_dim=16, depth=12, num_heads=2, **kw)
+TINY = demo_config(
+    {"embed_dim": 16, "num_heads": 2, "depth": 12, "patch_size": 16, "img_size": 224, "stages": 3}, keep_ratio=0.7
+)
 
 
 def test_teacher_and_student_steps():
     torch.manual_seed(0)
     x = torch.randn(2, 3, 224, 224)
     y = torch.tensor([1, 3])
-    teacher = _tiny(VisionTransformer)
+    teacher = VisionTransformer(TINY, 5)
     opt = torch.optim.AdamW(teacher.parameters(), lr=1e-3)
     for _ in range(2):
         loss = torch.nn.functional.cross_entropy(teacher(x), y)
         assert torch.isfinite(loss)
-        opt.zero_grad(); loss.backward(); opt.step()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
     teacher.eval()
-    student = _tiny(DynamicVisionTransformer, keep_ratio=0.7)
+    student = DynamicVisionTransformer(TINY, 5)
+    assert student.pruning_loc == (3, 6, 9)
     missing, unexpected = student.load_state_dict(teacher.state_dict(), strict=False)
     assert not unexpected and all(k.startswith("score_predictor.") for k in missing)
     pred = [p for n, p in student.named_parameters() if n.startswith("score_predictor.")]
@@ -76,8 +81,10 @@ def test_teacher_and_student_steps():
         parts = dynamicvit_loss(out.logits, out.patch_tokens, out.final_decision, out.stage_decisions, y,
                                 teacher.forward_head(f), f[:, 1:], keep_ratio=0.7)
         assert torch.isfinite(parts.total)
-        opt.zero_grad(); parts.total.backward(); opt.step()
-    assert any(not torch.equal(a, b.detach()) for a, b in zip(before, pred))
+        opt.zero_grad()
+        parts.total.backward()
+        opt.step()
+    assert any(not torch.equal(a, b.detach()) for a, b in zip(before, pred, strict=True))
     out = student.forward_pruned(x, 0.7)
     assert [p.shape[1] for p in out.kept_positions] == [137, 96, 67]
 
@@ -95,5 +102,5 @@ def test_train_cli_resumes(tmp_path):
     main(["teacher", "--out", str(tmp_path / "t"), *common[:-1], "2"])
     assert torch.load(tmp_path / "t" / "ckpt.pth", weights_only=False)["step"] == 2
     main(["student", "--teacher", str(tmp_path / "t" / "ckpt.pth"), "--out", str(tmp_path / "s"),
-          "--freeze-backbone", "0", *common])
+          "--freeze-backbone", "0", "--keep-ratio", "0.7", *common])
     assert torch.load(tmp_path / "s" / "ckpt.pth", weights_only=False)["step"] == 1

@@ -1,54 +1,50 @@
 /**
  * Multiply-accumulates (x 1e-9, "GFLOPs" as the DynamicViT paper counts them) of a ViT whose token count
- * shrinks at the pruning locations. Per block with N tokens, width C, MLP ratio r:
- *   qkv 3NC^2 + attention 2N^2C + projection NC^2 + MLP 2rNC^2.
- * Patch embedding: P * (3 * patch^2) * C. Predictor p (LayerNorm-free part): an MLP on the patch tokens
- * entering it: C*C (in-conv) + C*C/2 + C/2*C/4 + C/4*2.
+ * shrinks at the pruning locations: the rule of models/flops.py, with every figure from the model card.
+ *   total = patch_embed_gflops
+ *         + per block with N tokens (incl. CLS), width C, MLP hidden width H: qkv 3NC^2 + attention 2N^2C
+ *           + projection NC^2 + MLP 2NCH
+ *         + per predictor (family "dynamicvit" only) scoring P patch tokens: P (C*C + C*C/2 + C/2*C/4 + C/4*2)
+ *         + head C*classes + (aux_head ? P_final * C * classes : 0)
+ * Layer widths are whole numbers (H = floor(C * mlp_ratio), C/2 and C/4 floored), as the layers are built.
  */
-export interface Architecture {
-  embed_dim: number;
-  depth: number;
-  num_heads: number;
-  mlp_ratio: number;
-  img_size: number;
-  patch_size: number;
-  grid: number;
-  num_patches: number;
-  pruning_locations: number[];
-}
+import type { ModelCard } from './modelCard.ts';
 
 export interface FlopsBreakdown {
-  /** GFLOPs of the blocks in each stage (stage 0 = before the first pruning location) */
+  /** GFLOPs of the blocks in each group (group 0 = before the first pruning location): S + 1 entries */
   perStage: number[];
-  /** tokens (incl. CLS) entering each stage */
+  /** tokens (incl. CLS) entering each group */
   tokens: number[];
   embed: number;
   predictors: number;
+  /** classification head, plus LV-ViT's auxiliary token head */
   head: number;
   total: number;
 }
 
-function blockMacs(n: number, c: number, r: number): number {
-  return 4 * n * c * c + 2 * n * n * c + 2 * r * n * c * c;
+function blockMacs(n: number, c: number, mlpRatio: number): number {
+  return 4 * n * c * c + 2 * n * n * c + 2 * n * c * Math.floor(c * mlpRatio);
 }
 
-function predictorMacs(n: number, c: number): number {
-  return n * (c * c + (c * c) / 2 + (c / 2) * (c / 4) + (c / 4) * 2);
+function predictorMacs(patches: number, c: number): number {
+  const half = Math.floor(c / 2);
+  const quarter = Math.floor(c / 4);
+  return patches * (c * c + c * half + half * quarter + quarter * 2);
 }
 
-export function vitFlops(arch: Architecture, keep: number[], numClasses: number): FlopsBreakdown {
-  const c = arch.embed_dim;
-  const locs = arch.pruning_locations;
-  const bounds = [0, ...locs, arch.depth];
-  const tokens = [arch.num_patches + 1, ...locs.map((_, i) => keep[i] + 1)];
-  const perStage: number[] = [];
-  for (let s = 0; s < bounds.length - 1; s++) {
-    const blocks = bounds[s + 1] - bounds[s];
-    perStage.push((blocks * blockMacs(tokens[s], c, arch.mlp_ratio)) / 1e9);
-  }
-  const embed = (arch.num_patches * 3 * arch.patch_size ** 2 * c) / 1e9;
-  const predictors = locs.reduce((acc, _, i) => acc + predictorMacs(tokens[i] - 1, c), 0) / 1e9;
-  const head = (c * numClasses) / 1e9;
-  const total = perStage.reduce((a, b) => a + b, 0) + embed + predictors + head;
-  return { perStage, tokens, embed, predictors, head, total };
+/** GFLOPs of one run of the card's graph with `keep` patch tokens kept after each of its S stages. */
+export function vitFlops(card: Pick<ModelCard, 'architecture' | 'family' | 'labels'>, keep: readonly number[]): FlopsBreakdown {
+  const a = card.architecture;
+  const c = a.embed_dim;
+  const locs = a.pruning_locations;
+  if (keep.length !== locs.length) throw new Error(`${keep.length} keep counts for ${locs.length} pruning stages`);
+  const patches = [a.num_patches, ...keep]; // patch tokens entering each group of blocks
+  const bounds = [0, ...locs, a.depth];
+  const perStage = patches.map((p, s) => ((bounds[s + 1] - bounds[s]) * blockMacs(p + 1, c, a.mlp_ratio)) / 1e9);
+  const predictors = card.family === 'dynamicvit' ? locs.reduce((acc, _, i) => acc + predictorMacs(patches[i], c), 0) / 1e9 : 0;
+  const classes = card.labels.length;
+  const head = (c * classes + (a.aux_head ? patches[patches.length - 1] * c * classes : 0)) / 1e9;
+  const embed = a.patch_embed_gflops;
+  const total = embed + perStage.reduce((x, y) => x + y, 0) + predictors + head;
+  return { perStage, tokens: patches.map((p) => p + 1), embed, predictors, head, total };
 }

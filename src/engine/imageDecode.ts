@@ -174,7 +174,7 @@ export function sniffImage(b: Uint8Array): Sniffed {
 export const orientedSize = (s: Pick<Sniffed, 'width' | 'height' | 'orientation'>): { width: number; height: number } | null =>
   s.width && s.height ? (s.orientation >= 5 ? { width: s.height, height: s.width } : { width: s.width, height: s.height }) : null;
 
-/** Above this many pixels an image is decoded at a reduced size (the model sees 224x224 anyway). */
+/** Above this many pixels an image is decoded at a reduced size (the model sees only its small center crop anyway). */
 export const FULL_DECODE_MAX_PIXELS = 16_000_000;
 /** Beyond this (or beyond 65535 on a side, the JPEG/WebP limit) the page refuses to decode at all. */
 export const MAX_PIXELS = 1_000_000_000;

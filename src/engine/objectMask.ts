@@ -14,8 +14,8 @@ export function objectMaskInCrop(
   objectPatches: readonly number[],
   source: { width: number; height: number },
   geom: CropGeometry,
-  grid = 14,
-  crop = 224,
+  grid: number,
+  crop: number,
 ): Uint8Array {
   const src = new Set(objectPatches);
   const out = new Uint8Array(grid * grid);

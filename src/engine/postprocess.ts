@@ -1,4 +1,4 @@
-/** Softmax, top-k and the 14x14 keep masks derived from the graph's kept positions. */
+/** Softmax, top-k and the grid x grid keep masks (grid from the model card) derived from the graph's kept positions. */
 
 export interface Prediction {
   index: number;
@@ -36,7 +36,7 @@ export function predictions(logits: ArrayLike<number>, labels: readonly string[]
  * Boolean keep mask (grid x grid, row-major) from ORIGINAL patch positions (row = pos // grid, col = pos % grid).
  * Throws on out-of-range or duplicate positions: those would mean a broken graph, not a display detail.
  */
-export function keepMask(positions: ArrayLike<number | bigint>, grid = 14): Uint8Array {
+export function keepMask(positions: ArrayLike<number | bigint>, grid: number): Uint8Array {
   const n = grid * grid;
   const mask = new Uint8Array(n);
   for (let i = 0; i < positions.length; i++) {

@@ -16,9 +16,13 @@ export interface PreprocessSpec {
 }
 
 export interface RgbaImage {
-  data: Uint8ClampedArray | Uint8Array; // RGBA, row-major
+  /** RGBA, row-major, of `region` (default: the whole image) */
+  data: Uint8ClampedArray | Uint8Array;
+  /** size of the whole image */
   width: number;
   height: number;
+  /** the part of the image `data` holds, when only that part was read (see preprocessWindow) */
+  region?: OutputWindow;
 }
 
 export interface Preprocessed {
@@ -115,6 +119,7 @@ export function resizeBicubic(
   win: OutputWindow = { left: 0, top: 0, width: outW, height: outH },
 ): Uint8ClampedArray {
   const { width: inW, height: inH, data } = src;
+  const reg = src.region ?? { left: 0, top: 0, width: inW, height: inH };
   const needH = outW !== inW;
   const needV = outH !== inH;
   const vert = precomputeCoeffs(inH, outH);
@@ -125,50 +130,52 @@ export function resizeBicubic(
   const yLast = needV ? vert.bounds[lastRow * 2] + vert.bounds[lastRow * 2 + 1] : lastRow + 1;
   const rows = yLast - yFirst;
 
-  // Horizontal pass: rows [yFirst, yLast) x window columns, 3 bytes per pixel (or the window copied when no resize).
-  const tmp = new Uint8Array(win.width * rows * 3);
+  // Pixels are read and written as packed little-endian RGBA words (one load per tap instead of three).
+  const xFirst = hor ? hor.bounds[win.left * 2] : win.left;
+  const lastCol = win.left + win.width - 1;
+  const xLast = hor ? hor.bounds[lastCol * 2] + hor.bounds[lastCol * 2 + 1] : lastCol + 1;
+  if (yFirst < reg.top || yLast > reg.top + reg.height || xFirst < reg.left || xLast > reg.left + reg.width) {
+    throw new Error(`input pixels [${xFirst}, ${xLast}) x [${yFirst}, ${yLast}) are not all inside the decoded region`);
+  }
+  const src32 = words(data);
+
+  // Horizontal pass: rows [yFirst, yLast) x window columns into packed RGB words (or the window copied when no resize).
+  const tmp = new Uint32Array(win.width * rows);
   for (let y = 0; y < rows; y++) {
-    const rowIn = (y + yFirst) * inW * 4;
-    const rowOut = y * win.width * 3;
+    // word offset into `data`, which starts at (reg.left, reg.top)
+    const rowIn = (y + yFirst - reg.top) * reg.width - reg.left;
+    const rowOut = y * win.width;
     for (let c = 0; c < win.width; c++) {
       const xx = c + win.left;
-      const o = rowOut + c * 3;
       if (!hor) {
-        const p = rowIn + xx * 4;
-        tmp[o] = data[p];
-        tmp[o + 1] = data[p + 1];
-        tmp[o + 2] = data[p + 2];
+        tmp[rowOut + c] = src32[rowIn + xx] & 0xffffff;
         continue;
       }
       const xmin = hor.bounds[xx * 2];
       const cnt = hor.bounds[xx * 2 + 1];
       const kOff = xx * hor.ksize;
       let s0 = HALF, s1 = HALF, s2 = HALF;
-      for (let x = 0, p = rowIn + xmin * 4; x < cnt; x++, p += 4) {
+      for (let x = 0, p = rowIn + xmin; x < cnt; x++, p++) {
         const w = hor.kk[kOff + x];
-        s0 = (s0 + data[p] * w) | 0;
-        s1 = (s1 + data[p + 1] * w) | 0;
-        s2 = (s2 + data[p + 2] * w) | 0;
+        const px = src32[p];
+        s0 = (s0 + (px & 255) * w) | 0;
+        s1 = (s1 + ((px >>> 8) & 255) * w) | 0;
+        s2 = (s2 + ((px >>> 16) & 255) * w) | 0;
       }
-      tmp[o] = clip8(s0);
-      tmp[o + 1] = clip8(s1);
-      tmp[o + 2] = clip8(s2);
+      tmp[rowOut + c] = clip8(s0) | (clip8(s1) << 8) | (clip8(s2) << 16);
     }
   }
 
   const out = new Uint8ClampedArray(win.width * win.height * 4);
+  const out32 = new Uint32Array(out.buffer);
+  const OPAQUE = 0xff000000;
   if (!needV) {
-    for (let i = 0, j = 0; j < out.length; i += 3, j += 4) {
-      out[j] = tmp[i];
-      out[j + 1] = tmp[i + 1];
-      out[j + 2] = tmp[i + 2];
-      out[j + 3] = 255;
-    }
+    for (let i = 0; i < out32.length; i++) out32[i] = (tmp[i] | OPAQUE) >>> 0;
     return out;
   }
 
   // Vertical pass over the window's rows.
-  const stride = win.width * 3;
+  const stride = win.width;
   for (let r = 0; r < win.height; r++) {
     const yy = r + win.top;
     const ymin = vert.bounds[yy * 2] - yFirst;
@@ -176,21 +183,27 @@ export function resizeBicubic(
     const kOff = yy * vert.ksize;
     for (let c = 0; c < win.width; c++) {
       let s0 = HALF, s1 = HALF, s2 = HALF;
-      for (let y = 0, p = ymin * stride + c * 3; y < cnt; y++, p += stride) {
+      for (let y = 0, p = ymin * stride + c; y < cnt; y++, p += stride) {
         const w = vert.kk[kOff + y];
-        s0 = (s0 + tmp[p] * w) | 0;
-        s1 = (s1 + tmp[p + 1] * w) | 0;
-        s2 = (s2 + tmp[p + 2] * w) | 0;
+        const px = tmp[p];
+        s0 = (s0 + (px & 255) * w) | 0;
+        s1 = (s1 + ((px >>> 8) & 255) * w) | 0;
+        s2 = (s2 + ((px >>> 16) & 255) * w) | 0;
       }
-      const o = (r * win.width + c) * 4;
-      out[o] = clip8(s0);
-      out[o + 1] = clip8(s1);
-      out[o + 2] = clip8(s2);
-      out[o + 3] = 255;
+      out32[r * win.width + c] = (clip8(s0) | (clip8(s1) << 8) | (clip8(s2) << 16) | OPAQUE) >>> 0;
     }
   }
   return out;
 }
+
+/** RGBA bytes as little-endian words (R in the low byte); copied only if the bytes are not 4-aligned. */
+function words(data: Uint8ClampedArray | Uint8Array): Uint32Array {
+  if (!LITTLE_ENDIAN) throw new Error('packed-pixel resize needs a little-endian platform');
+  if (data.byteOffset % 4 === 0) return new Uint32Array(data.buffer, data.byteOffset, data.length >> 2);
+  return new Uint32Array(Uint8Array.from(data).buffer);
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Python's round(): half to even. */
 export function roundHalfEven(x: number): number {
@@ -207,12 +220,35 @@ export function resizedSize(width: number, height: number, shorter: number): { w
   return { width: Math.trunc((shorter * width) / height), height: shorter };
 }
 
-export function preprocess(src: RgbaImage, spec: PreprocessSpec): Preprocessed {
-  const { width: rw, height: rh } = resizedSize(src.width, src.height, spec.resize_shorter_side);
+/** The resized size and the centre crop's place in it (torchvision's CenterCrop offsets). */
+function cropPlace(width: number, height: number, spec: PreprocessSpec) {
+  const { width: rw, height: rh } = resizedSize(width, height, spec.resize_shorter_side);
   const c = spec.crop_size;
   if (rw < c || rh < c) throw new Error(`resized image ${rw}x${rh} is smaller than the crop ${c}`);
-  const top = roundHalfEven((rh - c) / 2);
-  const left = roundHalfEven((rw - c) / 2);
+  return { rw, rh, c, top: roundHalfEven((rh - c) / 2), left: roundHalfEven((rw - c) / 2) };
+}
+
+/** Input pixels [first, last) along one axis that the resampling of output pixels [from, from + n) reads. */
+function inputSpan(inSize: number, outSize: number, from: number, n: number): [number, number] {
+  if (inSize === outSize) return [from, from + n];
+  const { bounds } = precomputeCoeffs(inSize, outSize);
+  const last = from + n - 1;
+  return [bounds[from * 2], bounds[last * 2] + bounds[last * 2 + 1]];
+}
+
+/**
+ * The rectangle of a width x height image that preprocess() reads (the centre crop's filter taps): a decoder
+ * only has to hand over these pixels (as RgbaImage.region) and the result is the same to the bit.
+ */
+export function preprocessWindow(width: number, height: number, spec: PreprocessSpec): OutputWindow {
+  const { rw, rh, c, top, left } = cropPlace(width, height, spec);
+  const [x0, x1] = inputSpan(width, rw, left, c);
+  const [y0, y1] = inputSpan(height, rh, top, c);
+  return { left: x0, top: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+export function preprocess(src: RgbaImage, spec: PreprocessSpec): Preprocessed {
+  const { rw, rh, c, top, left } = cropPlace(src.width, src.height, spec);
   // Resample only the centre crop: the pixels outside it would be thrown away.
   const cropped = resizeBicubic(src, rw, rh, { left, top, width: c, height: c });
   const plane = c * c;

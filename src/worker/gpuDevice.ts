@@ -83,3 +83,27 @@ export async function createGpu(adapter: GPUAdapter): Promise<GpuHandle> {
   countBuffers(device, handle.buffers);
   return handle;
 }
+
+/** The device sessions are created on: kept while it lives, replaced (new adapter, new device) once lost. */
+let held: GpuHandle | null = null;
+
+/**
+ * The current device, or a new one. `onLost` is called once when a device this function made is lost (the
+ * caller recreates its sessions); the next call then makes a new device.
+ */
+export async function currentGpu(onLost: (g: GpuHandle, info: GPUDeviceLostInfo) => void): Promise<{ gpu: GpuHandle | null; reason?: string }> {
+  if (held && !held.lostInfo) return { gpu: held };
+  const { adapter, reason } = await requestAdapter();
+  if (!adapter) return { gpu: null, reason };
+  try {
+    const g = await createGpu(adapter);
+    held = g;
+    void g.lost.then((info) => {
+      if (held === g) held = null;
+      onLost(g, info);
+    });
+    return { gpu: g };
+  } catch (e) {
+    return { gpu: null, reason: `GPUAdapter.requestDevice() failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}

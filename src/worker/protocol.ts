@@ -6,6 +6,9 @@
 import type { ModelCard } from '../engine/modelCard.ts';
 import type { LatencySummary } from '../engine/stats.ts';
 import type { Prediction } from '../engine/postprocess.ts';
+import type { WasmThreads } from './threads.ts';
+
+export type { WasmThreads };
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -47,8 +50,11 @@ export interface ClassifyRequest {
 export interface BenchmarkRequest {
   type: 'benchmark';
   id: number;
+  /** timed runs per model and batch size */
   runs: number;
   rho: number;
+  /** batch sizes, measured in this order (the current image repeated) */
+  batches: number[];
 }
 
 export interface CancelBenchmarkRequest {
@@ -106,6 +112,8 @@ export interface ReadyMessage {
   gpuNote?: string;
   /** onnxruntime-web version (JS and wasm are the same build, served from this origin) */
   ortVersion: string;
+  /** ONNX Runtime's WebAssembly threads and why not more (also used under WebGPU for CPU-side work) */
+  wasmThreads: WasmThreads;
   dynamicvit: ModelCard;
   deit: ModelCard;
   timings: { createMs: number; warmupMs: number; firstRunMs: { dynamicvit: number; deit: number } };
@@ -149,6 +157,8 @@ export interface ResultMessage {
   backend: Backend;
   dynamicvit: ModelOutput & { kept: number[][] };
   deit: ModelOutput;
+  /** where this classification's time went, in the worker (ms) */
+  pipeline: PipelineTimings;
   /** the 224x224 crop the models saw (RGBA), sent only for a new image */
   crop?: {
     data: Uint8ClampedArray;
@@ -159,6 +169,22 @@ export interface ResultMessage {
   };
 }
 
+export interface PipelineTimings {
+  /** true when the image was decoded and preprocessed for this request (a new image), false when reused */
+  newImage: boolean;
+  sniffMs: number;
+  decodeMs: number;
+  pixelsMs: number;
+  preprocessMs: number;
+  /** model runs incl. reading the outputs back; deitMs is 0 when DeiT's result for this image was reused */
+  deitMs: number;
+  dvitMs: number;
+  /** top-5 of both models and the kept positions */
+  postprocessMs: number;
+  /** from the request's turn in the queue to the result message being ready */
+  totalMs: number;
+}
+
 export interface BenchProgressMessage {
   status: 'bench-progress';
   id: number;
@@ -166,17 +192,31 @@ export interface BenchProgressMessage {
   total: number;
 }
 
+/** One batch size of a benchmark: DeiT and DynamicViT interleaved on the same input, warm-up excluded. */
+export interface BatchResult {
+  batch: number;
+  /** ms per run of the whole batch, in run order */
+  samples: { deit: number[]; dynamicvit: number[] };
+  deit: LatencySummary;
+  dynamicvit: LatencySummary;
+  /** batch / median run time */
+  imagesPerSecond: { deit: number; dynamicvit: number };
+  /** median DynamicViT / median DeiT time (the paper's throughput gain is 1 / ratio) */
+  ratio: number;
+}
+
 export interface BenchResultMessage {
   status: 'bench-result';
   id: number;
   backend: Backend;
+  /** wasm threads of this worker (the backend's threads on wasm) */
+  threads: number;
   rho: number;
   keepCounts: number[];
   cancelled: boolean;
-  samples: { deit: number[]; dynamicvit: number[] };
-  deit: LatencySummary;
-  dynamicvit: LatencySummary;
-  /** median DeiT / median DynamicViT */
+  /** in the order measured; a cancelled benchmark has the batches it finished or started */
+  batches: BatchResult[];
+  /** median DeiT / median DynamicViT at the first batch size */
   speedup: number;
 }
 

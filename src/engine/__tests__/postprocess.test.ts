@@ -22,7 +22,7 @@ describe('softmax / top-k', () => {
 
 describe('mask geometry', () => {
   it('maps original positions row-major onto the 14x14 grid', () => {
-    const m = keepMask([0, 13, 14, 195, 100n]);
+    const m = keepMask([0, 13, 14, 195, 100n], 14);
     expect(countKept(m)).toBe(5);
     expect(m[0] && m[13] && m[14] && m[195] && m[100]).toBe(1);
     // position 14 is row 1, col 0
@@ -30,9 +30,13 @@ describe('mask geometry', () => {
     expect(patchRect(195, 14, 224)).toEqual({ x: 208, y: 208, w: 16, h: 16 });
     expect(patchRect(13, 14, 448)).toEqual({ x: 416, y: 0, w: 32, h: 32 });
   });
+  it('takes the grid from the caller', () => {
+    expect(countKept(keepMask([0, 143], 12))).toBe(2);
+    expect(() => keepMask([144], 12)).toThrow(/outside 0..143/);
+  });
   it('rejects out-of-range and duplicate positions', () => {
-    expect(() => keepMask([196])).toThrow(/outside/);
-    expect(() => keepMask([-1])).toThrow(/outside/);
-    expect(() => keepMask([3, 3])).toThrow(/twice/);
+    expect(() => keepMask([196], 14)).toThrow(/outside/);
+    expect(() => keepMask([-1], 14)).toThrow(/outside/);
+    expect(() => keepMask([3, 3], 14)).toThrow(/twice/);
   });
 });

@@ -1,0 +1,285 @@
+"""ONNX export of the training-free baselines (models/baselines.py) under the DynamicViT contract, with cards.
+
+    python -m models.export_baselines --model-dir public/models/demo [--deit CKPT] [--seed 0]
+
+Reads the pair's cards (dynamicvit.json: pruning locations and keep ratios; deit.json: the twin), takes the
+DeiT twin's weights from --deit (an official checkpoint) or, by default, recovers them from deit.onnx
+(models/recover_from_onnx.py), and writes beside the pair attentive.onnx / random.onnx with the cards
+attentive.json (family "evit-topk") and random.json (family "random-keep"), then lists them in dynamicvit.json
+under "baselines". Inputs pixel_values + keep_count_stage1..S, outputs logits + kept_positions_stage1..S, as
+dynamicvit.onnx; every node is one of models/CONTRACT.md's WebGPU list (tricks imported from
+models/onnx_export.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime
+import torch
+import torch.nn as nn
+
+from models.baselines import METHODS, RANDOM_SEED, TokenPruningBaseline, baseline_flops
+from models.card import build_card, onnx_entry, write_card
+from models.checkpoint import CheckpointError, load_checkpoint
+from models.dynamicvit import Block, ModelConfig, VisionTransformer, deit, keep_counts
+from models.flops import deit_flops
+from models.onnx_export import (
+    OPSET,
+    _block,
+    _embed,
+    _export,
+    _head,
+    _patch_embed,
+    _residual_scaled,
+    _ScaledQKV,
+    _SelectTokens,
+    dynamicvit_inputs,
+    dynamicvit_outputs,
+    reshape_const,
+)
+from models.parity import BATCH_SIZES, KEEP_RATIOS, Case, count_feeds, inputs_for, score_gap, session, summary
+from models.recover_from_onnx import RecoveryError, config_from_card, recover_state_dict
+
+FAMILIES = {"attentive": "evit-topk", "random": "random-keep"}
+
+
+class _GatherAtPositions(torch.autograd.Function):
+    """table[b, positions[b, j]] for a float position table: int32 indices by a float Cast, because the
+    WebGPU EP has no int64 Cast (the trace of ``positions.long()`` would be one)."""
+
+    @staticmethod
+    def forward(ctx, table, positions):  # type: ignore[override]
+        return torch.gather(table, 1, positions.long())
+
+    @staticmethod
+    def symbolic(g, table, positions):  # type: ignore[no-untyped-def]
+        return g.op("GatherElements", table, g.op("Cast", positions, to_i=6), axis_i=1)
+
+
+def _block_and_cls_attention(blk: Block, qkv_proj: _ScaledQKV, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """onnx_export._block (DeiT: skip_lam 1) that also returns the CLS row of the post-softmax attention over
+    the patch tokens, mean over heads; onnx_export._attention keeps its attention map to itself."""
+    C, H = blk.attn.proj.in_features, blk.attn.num_heads
+    q, k, v = reshape_const(qkv_proj(blk.norm1(x)), 0, -1, 3, H, C // H).permute(2, 0, 3, 1, 4).unbind(0)
+    a = (q @ k.transpose(-2, -1)).softmax(dim=-1)
+    x = x + blk.attn.proj(reshape_const((a @ v).transpose(1, 2), 0, -1, C))
+    return x + blk.mlp(blk.norm2(x)), a[:, :, 0, 1:].mean(dim=1)
+
+
+class BaselineOnnx(nn.Module):
+    """The export path of ``TokenPruningBaseline``: logits and per-stage original positions kept."""
+
+    def __init__(self, baseline: TokenPruningBaseline):
+        super().__init__()
+        m = baseline.model
+        if m.cfg.backbone != "deit" or _residual_scaled(m) is not None:
+            raise ValueError(f"baselines are exported for DeiT backbones only, not {m.cfg.backbone}")
+        self.baseline = baseline
+        self.qkv = nn.ModuleList([_ScaledQKV(blk.attn) for blk in m.blocks])
+        self.patch_embed = _patch_embed(m)
+
+    def forward(self, pixel_values: torch.Tensor, *counts: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        b = self.baseline
+        m, n = b.model, b.num_patches
+        x = _embed(m, self.patch_embed, pixel_values)
+        zeros = x[:, 1:, 0] * 0.0  # [B, N] without Shape ops
+        positions = zeros + torch.arange(n, dtype=torch.float32)  # float: see onnx_export._SelectTokens
+        priority = zeros + b.priority if b.method == "random" else None
+        kept: list[torch.Tensor] = []
+        cls_attention = None
+        stage = 0
+        for i, (blk, qkv) in enumerate(zip(m.blocks, self.qkv, strict=True)):
+            if i in b.pruning_loc:
+                score = cls_attention if priority is None else _GatherAtPositions.apply(priority, positions)
+                k_prev = counts[stage - 1] if stage > 0 else None
+                patches, positions = _SelectTokens.apply(
+                    x[:, 1:], score, counts[stage], k_prev, positions, m.embed_dim, n
+                )
+                x = torch.cat([x[:, :1], patches], dim=1)
+                kept.append(positions.to(torch.int32))
+                stage += 1
+            if b.method == "attentive" and i + 1 in b.pruning_loc:
+                x, cls_attention = _block_and_cls_attention(blk, qkv, x)
+            else:
+                x = _block(blk, qkv, x, None)
+        return (_head(m, x), *kept)
+
+
+def export_baseline(baseline: TokenPruningBaseline, path: Path, trace_keep_ratio: float, opset: int = OPSET) -> None:
+    """Counts are graph inputs; the trace example uses those of ``trace_keep_ratio``."""
+    stages = len(baseline.pruning_loc)
+    counts = keep_counts(trace_keep_ratio, baseline.num_patches, stages)
+    size = baseline.model.cfg.img_size
+    args = (torch.zeros(1, 3, size, size), *(torch.tensor([c], dtype=torch.int64) for c in counts))
+    outputs = dynamicvit_outputs(stages)
+    dyn = {"pixel_values": {0: "batch"}, "logits": {0: "batch"}}
+    for p, name in enumerate(outputs[1:], start=1):
+        dyn[name] = {0: "batch", 1: f"k{p}"}
+    _export(BaselineOnnx(baseline.eval()), args, path, dynamicvit_inputs(stages), outputs, dyn, opset)
+
+
+def baseline_cases(
+    baseline: TokenPruningBaseline,
+    onnx_path: Path,
+    keep_ratios: tuple[float, ...] = KEEP_RATIOS,
+    batches: tuple[int, ...] = BATCH_SIZES,
+    seed: int = 0,
+) -> list[Case]:
+    """ONNX Runtime CPU vs ``forward_pruned`` on seeded standard-normal inputs (models/parity.py's cases)."""
+    sess = session(onnx_path)
+    cases = []
+    for b in batches:
+        x = inputs_for(b, seed + b, baseline.model.cfg.img_size)
+        for rho in keep_ratios:
+            ref = baseline.forward_pruned(x, rho)
+            counts = keep_counts(rho, baseline.num_patches, len(baseline.pruning_loc))
+            got = sess.run(None, {"pixel_values": x.numpy(), **count_feeds(counts)})
+            sym = [
+                sum(len(set(ref.kept_positions[p][i].tolist()) ^ set(got[1 + p][i].tolist())) for i in range(b))
+                for p in range(len(counts))
+            ]
+            gaps = [score_gap(s, k) for s, k in zip(ref.scores, counts, strict=True)]
+            cases.append(Case(rho, b, float(np.abs(ref.logits.numpy() - got[0]).max()), sym, gaps))
+    return cases
+
+
+def describe(method: str, seed: int, cfg: ModelConfig) -> dict[str, Any]:
+    """The card's "baseline" block: what the score is and how it differs from the published method."""
+    if method == "attentive":
+        return {
+            "method": "attentive-topk",
+            "after": "EViT (Liang et al., ICLR 2022, youweiliang/evit), without its fine-tuning",
+            "score": "CLS token's post-softmax attention to each patch token, mean over heads, in the block just "
+            "before the pruning location",
+            "fuse_inattentive": False,
+            "inattentive_tokens": "dropped (EViT's option to fuse them into one extra token is off)",
+            "difference_from_evit": "EViT cuts inside the block at the location, between its attention and MLP, "
+            "with that block's attention; here the cut is before the block, where DynamicViT's predictors cut, so "
+            "both run the same blocks on the same token counts",
+            "training": "none: the DeiT twin's weights as they are",
+        }
+    return {
+        "method": "random-keep",
+        "score": f"a fixed priority per original patch position: torch.randperm({cfg.num_patches}, "
+        f"generator=torch.Generator().manual_seed({seed})), stored in the graph as a constant",
+        "seed": seed,
+        "same_set_for_every_image": True,
+        "why_fixed": "no RandomUniform on onnxruntime-web's WebGPU EP, and a constant keeps the same set on every "
+        "backend; every image keeps the top-k_p priorities (nested across stages)",
+        "training": "none: the DeiT twin's weights as they are",
+    }
+
+
+def baseline_card(
+    method: str,
+    baseline: TokenPruningBaseline,
+    onnx_path: Path,
+    dvit_card: dict[str, Any],
+    twin_card: dict[str, Any],
+    parity: dict[str, Any],
+    weights: str,
+) -> dict[str, Any]:
+    """A DynamicViT-layout card (schema 2) for the baseline graph: same pruning block, no predictors."""
+    cfg, classes = baseline.model.cfg, len(dvit_card["labels"])
+    rho = float(dvit_card["pruning"]["trained_keep_ratio"])
+    pair = dvit_card["name"].removeprefix("dynamicvit-")
+    title = {"attentive": "Attentive top-k (EViT rule, no training)", "random": f"Random keep (seed {baseline.seed})"}
+    card = build_card(
+        family="dynamicvit",  # the builder's layout for pruning graphs; the family is set below
+        name=f"{FAMILIES[method]}-{pair}",
+        display_name=f"{title[method]} on {twin_card['display_name']}",
+        twin="deit.json",
+        cfg=cfg,
+        num_classes=classes,
+        onnx=onnx_entry(onnx_path, OPSET, "fp32"),
+        labels=dvit_card["labels"],
+        keep_ratio=rho,
+        flops=baseline_flops(cfg, rho, classes),
+        full_deit_gflops=deit_flops(cfg, classes, cfg.stages).total,
+        provenance={
+            "source": twin_card["provenance"]["source"],
+            "weights": weights,
+            "exporter": "models/export_baselines.py",
+            "torch": torch.__version__.split("+")[0],
+            "onnxruntime": onnxruntime.__version__,
+            "exported_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        },
+        parity=parity,
+        notes=f"Training-free baseline on the pair's DeiT twin: at the DynamicViT's locations and keep counts, "
+        f"{describe(method, baseline.seed, cfg)['score']}. No predictors.",
+    )
+    card["family"] = FAMILIES[method]
+    card["pruning"]["keep_ratio_range"] = dvit_card["pruning"]["keep_ratio_range"]
+    card["baseline"] = describe(method, baseline.seed, cfg)
+    return card
+
+
+def load_twin(
+    model_dir: Path, cfg: ModelConfig, num_classes: int, deit_ckpt: Path | None
+) -> tuple[VisionTransformer, str]:
+    """The DeiT twin built with the DynamicViT's config (its pruning locations), and where its weights came from."""
+    twin = deit(cfg, num_classes)
+    if deit_ckpt is None:
+        twin_card = json.loads((model_dir / "deit.json").read_text())
+        onnx_path = model_dir / twin_card["onnx"]["file"]
+        twin.load_state_dict(recover_state_dict(onnx_path, cfg), strict=True)
+        return twin.eval(), f"{onnx_path.name} (the pair's DeiT twin, recovered by models/recover_from_onnx.py)"
+    loaded = load_checkpoint(deit_ckpt, "deit", num_heads=cfg.num_heads)
+    twin.load_state_dict(loaded.model.state_dict(), strict=True)
+    return twin.eval(), f"{deit_ckpt.name} (sha256 {loaded.sha256})"
+
+
+def list_baselines(dvit_card_path: Path, files: list[str]) -> None:
+    """Add "baselines" to dynamicvit.json, leaving every other field as it is."""
+    card = json.loads(dvit_card_path.read_text())
+    card["baselines"] = files
+    write_card(card, dvit_card_path)
+
+
+def export_all(model_dir: Path, deit_ckpt: Path | None = None, seed: int = RANDOM_SEED, log=print) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    dvit_card = json.loads((model_dir / "dynamicvit.json").read_text())
+    twin_card = json.loads((model_dir / "deit.json").read_text())
+    cfg = config_from_card(dvit_card)
+    twin, weights = load_twin(model_dir, cfg, len(dvit_card["labels"]), deit_ckpt)
+    cards = {}
+    for method in METHODS:
+        baseline = TokenPruningBaseline(twin, method, cfg.pruning_loc, seed)
+        path = model_dir / f"{method}.onnx"
+        log(f"exporting {path}")
+        export_baseline(baseline, path, float(dvit_card["pruning"]["trained_keep_ratio"]))
+        parity = summary(baseline_cases(baseline, path))
+        parity["reference"] = f"models/baselines.py TokenPruningBaseline({method!r}).forward_pruned"
+        card = baseline_card(method, baseline, path, dvit_card, twin_card, parity, weights)
+        write_card(card, model_dir / f"{method}.json")
+        log(
+            f"  parity: logits max |diff| {parity['logits_max_abs_diff']:.2g}, kept sets identical "
+            f"{parity['kept_sets_identical']}, passed {parity['passed']}"
+        )
+        cards[method] = card
+    list_baselines(model_dir / "dynamicvit.json", [f"{m}.json" for m in METHODS])
+    return cards
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model-dir", type=Path, required=True, help="a pair folder, e.g. public/models/demo")
+    ap.add_argument("--deit", type=Path, help="the DeiT twin's checkpoint (default: recovered from deit.onnx)")
+    ap.add_argument("--seed", type=int, default=RANDOM_SEED, help="seed of the random baseline's priorities")
+    a = ap.parse_args(argv)
+    try:
+        cards = export_all(a.model_dir, a.deit, a.seed)
+    except (RecoveryError, CheckpointError, OSError, KeyError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0 if all(c["parity"]["passed"] for c in cards.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
