@@ -34,7 +34,8 @@ export default defineConfig({
     {
       name: 'wasm-fallback',
       // lvvit.spec.ts: the LV-ViT-shaped fixture (its conv stem is slow on software WebGPU)
-      testMatch: /(fallback|demo-gallery|security|lvvit|threads)\.spec\.ts/,
+      // methods/evaluate.spec.ts: the demo model's baselines and its shipped labelled subset vs python-curve.json
+      testMatch: /(fallback|demo-gallery|security|lvvit|threads|methods|evaluate)\.spec\.ts/,
       use: { launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
     },
     // Opt-in screenshots with the trained demo model: E2E_DEMO=1 npx playwright test --project=demo

@@ -1,9 +1,13 @@
 import { Benchmark } from './components/Benchmark.tsx';
+import { CheckpointImport } from './components/CheckpointImport.tsx';
+import { SaveResult } from './components/SaveResult.tsx';
+import { EvaluatePanel } from './components/Evaluate.tsx';
 import { DropZone, SampleGallery } from './components/ImageInput.tsx';
 import { LoadProgress } from './components/LoadProgress.tsx';
 import { ModelInfo, ModelPicker, OfficialCheckpoints } from './components/ModelPanel.tsx';
 import { DebugPanel } from './components/DebugPanel.tsx';
 import { DeviceLossNotice, ErrorNotice, FallbackNotice, GpuNote } from './components/Notices.tsx';
+import { MethodCompare, MethodSwitch } from './components/MethodCompare.tsx';
 import { OverlayView } from './components/Overlay.tsx';
 import { Predictions } from './components/Predictions.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
@@ -52,9 +56,11 @@ export function App() {
               <SampleGallery />
             </section>
             <ModelInfo />
+            <CheckpointImport />
             <OfficialCheckpoints />
           </div>
           <div className="col-view">
+            <MethodSwitch />
             <OverlayView />
             <section className="card" aria-label="Keep ratio and cost">
               <RhoSlider />
@@ -63,9 +69,14 @@ export function App() {
           </div>
           <div className="col-results">
             <Predictions />
+            <SaveResult />
             <Benchmark />
             <DebugPanel />
           </div>
+        </div>
+        <div className="wide">
+          <MethodCompare />
+          <EvaluatePanel />
         </div>
       </main>
       <footer className="muted small">

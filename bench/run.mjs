@@ -181,7 +181,7 @@ async function harnessPage(ctx, port, threads) {
 
 async function benchOne(s, name, port) {
   const { backend, threads } = BROWSER[name];
-  const entry = { model: s.id, backend: name };
+  const entry = { model: s.id, backend: name, loadavgStart: loadavg() };
   await withBrowser(async (ctx, version) => {
     entry.browser = version;
     const { call } = await harnessPage(ctx, port, threads);
@@ -218,6 +218,7 @@ async function benchOne(s, name, port) {
   }).catch((e) => {
     entry.error ??= `browser: ${String(e?.message ?? e).split('\n')[0]}`;
   });
+  entry.loadavgEnd = loadavg();
   return entry;
 }
 
@@ -307,7 +308,7 @@ async function main() {
   const result = {
     schema: 2,
     date: new Date().toISOString(),
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command: `npm run bench -- ${process.argv.slice(2).map((x) => (/[\s;"'$]/.test(x) ? `"${x}"` : x)).join(' ')}`.trim(),
     machine: {
       hostname: hostname(), cpu: cpus()[0]?.model ?? '?', cores: cpus().length, memGiB: +(totalmem() / 2 ** 30).toFixed(1),
       loadavgStart: loadavg(), gpu: 'none (WebGPU = SwiftShader software adapter where reported)',

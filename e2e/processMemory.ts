@@ -24,12 +24,14 @@ function processes(): Proc[] {
   return out;
 }
 
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
 }
+const rssBytes = (pid: number): number => statusBytes(pid, 'VmRSS');
 
-export interface ChromiumMemory { rendererBytes: number; gpuProcessBytes: number; renderers: number }
+/** rendererPeakBytes: the renderers' peak resident size so far (VmHWM) */
+export interface ChromiumMemory { rendererBytes: number; rendererPeakBytes: number; gpuProcessBytes: number; renderers: number }
 
 export function chromiumMemory(): ChromiumMemory {
   const procs = processes();
@@ -48,6 +50,7 @@ export function chromiumMemory(): ChromiumMemory {
   if (!renderers.length) throw new Error(`no Chromium renderer process under this test process (pid ${process.pid})`);
   return {
     rendererBytes: renderers.reduce((s, p) => s + rssBytes(p.pid), 0),
+    rendererPeakBytes: renderers.reduce((s, p) => s + statusBytes(p.pid, 'VmHWM'), 0),
     gpuProcessBytes: gpu.reduce((s, p) => s + rssBytes(p.pid), 0),
     renderers: renderers.length,
   };

@@ -10,8 +10,8 @@ at rho 0.3, 0.4, ..., 1.0 with the card's keep-count rule.
 Set: without --subset, the pair's full held-out set (the generated set its card's training block names,
 regenerated into --data when missing); with --subset DIR, exactly the PNG files DIR/manifest.json lists.
 Every image takes the app's path: decode -> RGB -> Pillow bicubic resize of the shorter side -> centre crop
--> /255 -> mean/std, with the card's numbers (``preprocess`` of tests/fixtures/preprocess/make_reference.py,
-the reference the app's TypeScript preprocessing is tested against pixel for pixel).
+-> /255 -> mean/std, with the card's numbers (models/preprocess.py, which also writes the reference the app's
+TypeScript preprocessing is tested against pixel for pixel).
 
 Writes
   OUT/curve.json   {method: {rho: {top1, gflops, ms}}}: top1 = share of images whose highest logit is the
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
 import math
 import os
@@ -44,37 +43,15 @@ import onnxruntime as ort
 from PIL import Image
 
 from models.baselines import baseline_flops
+from models.card import config_from_card
 from models.dynamicvit import keep_counts
 from models.eval_subset import held_out_arrays
 from models.flops import deit_flops, dynamicvit_flops
-from models.recover_from_onnx import config_from_card
+from models.preprocess import preprocessor
 
 ROOT = Path(__file__).resolve().parent.parent
 RATIOS = [round(0.3 + 0.1 * i, 1) for i in range(8)]  # 0.3 ... 1.0
 FULL_KEY = "1.0"  # the full twin keeps every token: its one point sits at rho 1.0
-_REFERENCE = ROOT / "tests" / "fixtures" / "preprocess" / "make_reference.py"
-
-
-def _reference_preprocess():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("preprocess_reference", _REFERENCE)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
-def preprocessor(card: dict):  # type: ignore[no-untyped-def]
-    """PIL image -> float32 NCHW [1, 3, crop, crop], as the card's preprocessing block says."""
-    ref = _reference_preprocess()
-    prep = card["preprocessing"]
-    if prep["interpolation"] != "bicubic" or prep["color"] != "RGB" or prep["layout"] != "NCHW":
-        raise ValueError(f"preprocessing {prep} is not the reference's (bicubic, RGB, NCHW)")
-    if ref.MEAN.tolist() != np.float32(prep["mean"]).tolist() or ref.STD.tolist() != np.float32(prep["std"]).tolist():
-        raise ValueError(f"mean/std {prep['mean']} / {prep['std']} differ from the reference's")
-
-    def run(img: Image.Image) -> np.ndarray:
-        return ref.preprocess(img.convert("RGB"), prep["resize_shorter_side"], prep["crop_size"])
-
-    return run
 
 
 @dataclass

@@ -3,11 +3,13 @@
 python -m models.export --dynamicvit DVIT.pth [--deit TEACHER.pth] --out public/models/NAME
     [--keep-ratio RHO] [--labels FILE] [--fp16] [--name NAME] [--title TITLE]
     [--kind imagenet|demo|fixture] [--default] [--num-heads N] [--pruning-locations 3,6,9]
-    [--training FILE] [--notes TEXT]
+    [--training FILE] [--notes TEXT] [--no-baselines]
 
 The architecture is read from the checkpoint's keys and shapes (the six DynamicViT releases and DeiT-Ti
 by name, anything else as "custom"). Without --deit (alias --teacher) the twin is the DynamicViT's own
-backbone without its predictors (DeiT-256 has no released teacher).
+backbone without its predictors (DeiT-256 has no released teacher). Beside the pair, the training-free
+baselines on the twin (models/export_baselines.py: attentive.onnx / random.onnx and their cards, listed
+under "baselines" in dynamicvit.json) unless --no-baselines.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import argparse
 import datetime as dt
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ import torch
 from models.card import build_card, onnx_entry, write_card
 from models.checkpoint import CheckpointError, LoadedCheckpoint, arch_label, backbone_twin, load_checkpoint
 from models.dynamicvit import ModelConfig
+from models.export_baselines import BASELINE_FILES, export_baselines
 from models.flops import deit_flops, dynamicvit_flops
 from models.onnx_export import OPSET, export_deit, export_dynamicvit
 from models.parity import deit_cases, dynamicvit_cases, summary
@@ -41,7 +44,7 @@ BACKBONE_TWIN_NOTE = (
 @dataclass
 class ExportResult:
     out_dir: Path
-    cards: dict[str, dict[str, Any]]  # "dynamicvit" / "deit" -> card
+    cards: dict[str, dict[str, Any]]  # "dynamicvit" / "deit" / each baseline method ("attentive", ...) -> card
 
 
 def load_labels(path: Path | None, num_classes: int) -> list[str]:
@@ -104,6 +107,7 @@ def export_pair(
     make_default: bool = False,
     training: dict[str, Any] | None = None,
     notes: str = "",
+    baselines: bool = True,
     log=print,  # type: ignore[no-untyped-def]
 ) -> ExportResult:
     dc, tc = dvit.config, deit.config
@@ -178,9 +182,25 @@ def export_pair(
             fp16=fp16_blocks[family],
             training=training,
             notes=card_notes,
+            baselines=BASELINE_FILES if baselines and family == "dynamicvit" else None,
         )
         write_card(card, out_dir / f"{family}.json")
         cards[family] = card
+    if baselines:
+        weights = f"{deit.path.name} (sha256 {deit.sha256})"
+        if deit.from_dynamicvit:
+            weights = (
+                f"{dvit.path.name}: the DynamicViT checkpoint's backbone without predictors (sha256 {deit.sha256})"
+            )
+        cards |= export_baselines(
+            deit.model,
+            replace(dc, keep_ratio=keep_ratio),
+            out_dir,
+            cards["dynamicvit"],
+            cards["deit"],
+            weights,
+            log=log,
+        )
     update_index(
         out_dir.parent / "index.json",
         {
@@ -209,7 +229,7 @@ def report(result: ExportResult) -> list[str]:
             f"{family}: {card['onnx']['file']} {card['onnx']['bytes'] / 1e6:.1f} MB, "
             f"{card['gflops']['total']:.2f} GFLOPs (full model {card['gflops']['full_deit']:.2f}), "
             f"logits max |diff| {p['logits_max_abs_diff']:.2g}"
-            + (f", kept sets identical: {p['kept_sets_identical']}" if family == "dynamicvit" else "")
+            + (f", kept sets identical: {p['kept_sets_identical']}" if card["pruning"] is not None else "")
         )
         if family == "dynamicvit" and not p["kept_sets_identical"]:
             gaps = [g for c in p["cases"] for g in c["min_score_gap"] if g is not None]
@@ -262,6 +282,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--training", type=Path, help="JSON file stored as the cards' training block")
     ap.add_argument("--notes", default="", help="free text for the cards")
+    ap.add_argument(
+        "--no-baselines",
+        dest="baselines",
+        action="store_false",
+        help="skip the training-free baselines (attentive / random keep) beside the pair",
+    )
     return ap.parse_args(argv)
 
 
@@ -285,11 +311,9 @@ def main(argv: list[str] | None = None) -> int:
             make_default=args.default,
             training=training,
             notes=args.notes,
+            baselines=args.baselines,
         )
-    except CheckpointError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except (OSError, json.JSONDecodeError) as e:
+    except (CheckpointError, OSError, ValueError) as e:  # ValueError: also json.JSONDecodeError
         print(f"error: {e}", file=sys.stderr)
         return 2
     print("\n".join(report(result)))

@@ -1,14 +1,19 @@
 """ONNX export of the training-free baselines (models/baselines.py) under the DynamicViT contract, with cards.
 
+models/export.py calls ``export_baselines`` for every pair it writes (unless --no-baselines). For a pair
+exported before that:
+
     python -m models.export_baselines --model-dir public/models/demo [--deit CKPT] [--seed 0]
 
-Reads the pair's cards (dynamicvit.json: pruning locations and keep ratios; deit.json: the twin), takes the
-DeiT twin's weights from --deit (an official checkpoint) or, by default, recovers them from deit.onnx
-(models/recover_from_onnx.py), and writes beside the pair attentive.onnx / random.onnx with the cards
-attentive.json (family "evit-topk") and random.json (family "random-keep"), then lists them in dynamicvit.json
-under "baselines". Inputs pixel_values + keep_count_stage1..S, outputs logits + kept_positions_stage1..S, as
-dynamicvit.onnx; every node is one of models/CONTRACT.md's WebGPU list (tricks imported from
-models/onnx_export.py).
+reads the pair's cards (dynamicvit.json: pruning locations and keep ratios; deit.json: the twin), takes the
+twin's weights from --deit (a DeiT or LV-ViT teacher checkpoint) or, for a DeiT pair, recovers them from
+deit.onnx (models/recover_from_onnx.py), writes the baselines and lists them in dynamicvit.json.
+
+Written beside the pair: attentive.onnx / random.onnx with the cards attentive.json (family "evit-topk") and
+random.json (family "random-keep"), listed under "baselines" in dynamicvit.json. Inputs pixel_values +
+keep_count_stage1..S, outputs logits + kept_positions_stage1..S, as dynamicvit.onnx; every node is one of
+models/CONTRACT.md's WebGPU list (the export helpers of models/onnx_export.py). LV-ViT twins work the same way
+(LV-ViT's blocks with skip_lam, and its aux-head prediction over the tokens left).
 """
 
 from __future__ import annotations
@@ -26,13 +31,14 @@ import torch
 import torch.nn as nn
 
 from models.baselines import METHODS, RANDOM_SEED, TokenPruningBaseline, baseline_flops
-from models.card import build_card, onnx_entry, write_card
+from models.card import build_card, config_from_card, onnx_entry, write_card
 from models.checkpoint import CheckpointError, load_checkpoint
-from models.dynamicvit import Block, ModelConfig, VisionTransformer, deit, keep_counts
+from models.dynamicvit import ModelConfig, VisionTransformer, deit, keep_counts
 from models.flops import deit_flops
 from models.onnx_export import (
     OPSET,
     _block,
+    _block_and_attention,
     _embed,
     _export,
     _head,
@@ -42,12 +48,13 @@ from models.onnx_export import (
     _SelectTokens,
     dynamicvit_inputs,
     dynamicvit_outputs,
-    reshape_const,
 )
 from models.parity import BATCH_SIZES, KEEP_RATIOS, Case, count_feeds, inputs_for, score_gap, session, summary
-from models.recover_from_onnx import RecoveryError, config_from_card, recover_state_dict
+from models.recover_from_onnx import RecoveryError, recover_state_dict
 
 FAMILIES = {"attentive": "evit-topk", "random": "random-keep"}
+BASELINE_FILES = [f"{m}.json" for m in METHODS]  # the "baselines" list of dynamicvit.json
+BACKBONE_NAMES = {"deit": "DeiT", "lvvit": "LV-ViT"}
 
 
 class _GatherAtPositions(torch.autograd.Function):
@@ -63,27 +70,16 @@ class _GatherAtPositions(torch.autograd.Function):
         return g.op("GatherElements", table, g.op("Cast", positions, to_i=6), axis_i=1)
 
 
-def _block_and_cls_attention(blk: Block, qkv_proj: _ScaledQKV, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """onnx_export._block (DeiT: skip_lam 1) that also returns the CLS row of the post-softmax attention over
-    the patch tokens, mean over heads; onnx_export._attention keeps its attention map to itself."""
-    C, H = blk.attn.proj.in_features, blk.attn.num_heads
-    q, k, v = reshape_const(qkv_proj(blk.norm1(x)), 0, -1, 3, H, C // H).permute(2, 0, 3, 1, 4).unbind(0)
-    a = (q @ k.transpose(-2, -1)).softmax(dim=-1)
-    x = x + blk.attn.proj(reshape_const((a @ v).transpose(1, 2), 0, -1, C))
-    return x + blk.mlp(blk.norm2(x)), a[:, :, 0, 1:].mean(dim=1)
-
-
 class BaselineOnnx(nn.Module):
     """The export path of ``TokenPruningBaseline``: logits and per-stage original positions kept."""
 
     def __init__(self, baseline: TokenPruningBaseline):
         super().__init__()
         m = baseline.model
-        if m.cfg.backbone != "deit" or _residual_scaled(m) is not None:
-            raise ValueError(f"baselines are exported for DeiT backbones only, not {m.cfg.backbone}")
         self.baseline = baseline
         self.qkv = nn.ModuleList([_ScaledQKV(blk.attn) for blk in m.blocks])
         self.patch_embed = _patch_embed(m)
+        self.residual = _residual_scaled(m)  # LV-ViT: 1 / skip_lam folded in
 
     def forward(self, pixel_values: torch.Tensor, *counts: torch.Tensor) -> tuple[torch.Tensor, ...]:
         b = self.baseline
@@ -105,10 +101,12 @@ class BaselineOnnx(nn.Module):
                 x = torch.cat([x[:, :1], patches], dim=1)
                 kept.append(positions.to(torch.int32))
                 stage += 1
+            scaled = None if self.residual is None else self.residual[i]
             if b.method == "attentive" and i + 1 in b.pruning_loc:
-                x, cls_attention = _block_and_cls_attention(blk, qkv, x)
+                x, attention = _block_and_attention(blk, qkv, x, scaled)
+                cls_attention = attention[:, :, 0, 1:].mean(dim=1)  # CLS row over the patch tokens, mean over heads
             else:
-                x = _block(blk, qkv, x, None)
+                x = _block(blk, qkv, x, scaled)
         return (_head(m, x), *kept)
 
 
@@ -163,7 +161,7 @@ def describe(method: str, seed: int, cfg: ModelConfig) -> dict[str, Any]:
             "difference_from_evit": "EViT cuts inside the block at the location, between its attention and MLP, "
             "with that block's attention; here the cut is before the block, where DynamicViT's predictors cut, so "
             "both run the same blocks on the same token counts",
-            "training": "none: the DeiT twin's weights as they are",
+            "training": f"none: the {BACKBONE_NAMES[cfg.backbone]} twin's weights as they are",
         }
     return {
         "method": "random-keep",
@@ -173,26 +171,29 @@ def describe(method: str, seed: int, cfg: ModelConfig) -> dict[str, Any]:
         "same_set_for_every_image": True,
         "why_fixed": "no RandomUniform on onnxruntime-web's WebGPU EP, and a constant keeps the same set on every "
         "backend; every image keeps the top-k_p priorities (nested across stages)",
-        "training": "none: the DeiT twin's weights as they are",
+        "training": f"none: the {BACKBONE_NAMES[cfg.backbone]} twin's weights as they are",
     }
 
 
 def baseline_card(
     method: str,
     baseline: TokenPruningBaseline,
+    cfg: ModelConfig,
     onnx_path: Path,
     dvit_card: dict[str, Any],
     twin_card: dict[str, Any],
     parity: dict[str, Any],
     weights: str,
 ) -> dict[str, Any]:
-    """A DynamicViT-layout card (schema 2) for the baseline graph: same pruning block, no predictors."""
-    cfg, classes = baseline.model.cfg, len(dvit_card["labels"])
+    """The baseline graph's card (schema 2): the DynamicViT's layout (``cfg``: its pruning locations, trained
+    rho and preprocessing), no predictors, and a "baseline" block."""
+    classes = len(dvit_card["labels"])
     rho = float(dvit_card["pruning"]["trained_keep_ratio"])
     pair = dvit_card["name"].removeprefix("dynamicvit-")
     title = {"attentive": "Attentive top-k (EViT rule, no training)", "random": f"Random keep (seed {baseline.seed})"}
-    card = build_card(
-        family="dynamicvit",  # the builder's layout for pruning graphs; the family is set below
+    block = describe(method, baseline.seed, cfg)
+    return build_card(
+        family=FAMILIES[method],
         name=f"{FAMILIES[method]}-{pair}",
         display_name=f"{title[method]} on {twin_card['display_name']}",
         twin="deit.json",
@@ -212,21 +213,54 @@ def baseline_card(
             "exported_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         },
         parity=parity,
-        notes=f"Training-free baseline on the pair's DeiT twin: at the DynamicViT's locations and keep counts, "
-        f"{describe(method, baseline.seed, cfg)['score']}. No predictors.",
+        notes=f"Training-free baseline on the pair's full twin: at the DynamicViT's locations and keep counts, "
+        f"{block['score']}. No predictors.",
+        keep_ratio_range=dvit_card["pruning"]["keep_ratio_range"],
+        baseline=block,
     )
-    card["family"] = FAMILIES[method]
-    card["pruning"]["keep_ratio_range"] = dvit_card["pruning"]["keep_ratio_range"]
-    card["baseline"] = describe(method, baseline.seed, cfg)
-    return card
+
+
+def export_baselines(
+    twin: VisionTransformer,
+    cfg: ModelConfig,
+    out_dir: Path,
+    dvit_card: dict[str, Any],
+    twin_card: dict[str, Any],
+    weights: str,
+    seed: int = RANDOM_SEED,
+    log=print,  # type: ignore[no-untyped-def]
+) -> dict[str, dict[str, Any]]:
+    """Write <method>.onnx and <method>.json beside the pair for every method, each checked for parity
+    (ONNX Runtime CPU vs ``forward_pruned``). ``twin``: the full twin's weights; ``cfg``: the DynamicViT's
+    config (locations, trained rho, preprocessing). Returns the cards by method."""
+    if twin.cfg.backbone != cfg.backbone or twin.cfg.num_patches != cfg.num_patches:
+        raise ValueError(f"the twin ({twin.cfg.backbone}) does not match the DynamicViT ({cfg.backbone})")
+    cards = {}
+    for method in METHODS:
+        baseline = TokenPruningBaseline(twin, method, cfg.pruning_loc, seed)
+        path = Path(out_dir) / f"{method}.onnx"
+        log(f"exporting {path}")
+        export_baseline(baseline, path, float(dvit_card["pruning"]["trained_keep_ratio"]))
+        parity = summary(baseline_cases(baseline, path))
+        parity["reference"] = f"models/baselines.py TokenPruningBaseline({method!r}).forward_pruned"
+        card = baseline_card(method, baseline, cfg, path, dvit_card, twin_card, parity, weights)
+        write_card(card, Path(out_dir) / f"{method}.json")
+        log(
+            f"  parity: logits max |diff| {parity['logits_max_abs_diff']:.2g}, kept sets identical "
+            f"{parity['kept_sets_identical']}, passed {parity['passed']}"
+        )
+        cards[method] = card
+    return cards
 
 
 def load_twin(
     model_dir: Path, cfg: ModelConfig, num_classes: int, deit_ckpt: Path | None
 ) -> tuple[VisionTransformer, str]:
-    """The DeiT twin built with the DynamicViT's config (its pruning locations), and where its weights came from."""
+    """The full twin built with the DynamicViT's config (its pruning locations), and where its weights came from."""
     twin = deit(cfg, num_classes)
     if deit_ckpt is None:
+        if cfg.backbone != "deit":
+            raise ValueError(f"an {cfg.backbone} twin cannot be recovered from its ONNX file: pass --deit TEACHER.pth")
         twin_card = json.loads((model_dir / "deit.json").read_text())
         onnx_path = model_dir / twin_card["onnx"]["file"]
         twin.load_state_dict(recover_state_dict(onnx_path, cfg), strict=True)
@@ -237,7 +271,7 @@ def load_twin(
 
 
 def list_baselines(dvit_card_path: Path, files: list[str]) -> None:
-    """Add "baselines" to dynamicvit.json, leaving every other field as it is."""
+    """Add "baselines" to an existing dynamicvit.json, leaving every other field as it is."""
     card = json.loads(dvit_card_path.read_text())
     card["baselines"] = files
     write_card(card, dvit_card_path)
@@ -248,29 +282,15 @@ def export_all(model_dir: Path, deit_ckpt: Path | None = None, seed: int = RANDO
     twin_card = json.loads((model_dir / "deit.json").read_text())
     cfg = config_from_card(dvit_card)
     twin, weights = load_twin(model_dir, cfg, len(dvit_card["labels"]), deit_ckpt)
-    cards = {}
-    for method in METHODS:
-        baseline = TokenPruningBaseline(twin, method, cfg.pruning_loc, seed)
-        path = model_dir / f"{method}.onnx"
-        log(f"exporting {path}")
-        export_baseline(baseline, path, float(dvit_card["pruning"]["trained_keep_ratio"]))
-        parity = summary(baseline_cases(baseline, path))
-        parity["reference"] = f"models/baselines.py TokenPruningBaseline({method!r}).forward_pruned"
-        card = baseline_card(method, baseline, path, dvit_card, twin_card, parity, weights)
-        write_card(card, model_dir / f"{method}.json")
-        log(
-            f"  parity: logits max |diff| {parity['logits_max_abs_diff']:.2g}, kept sets identical "
-            f"{parity['kept_sets_identical']}, passed {parity['passed']}"
-        )
-        cards[method] = card
-    list_baselines(model_dir / "dynamicvit.json", [f"{m}.json" for m in METHODS])
+    cards = export_baselines(twin, cfg, model_dir, dvit_card, twin_card, weights, seed, log)
+    list_baselines(model_dir / "dynamicvit.json", BASELINE_FILES)
     return cards
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model-dir", type=Path, required=True, help="a pair folder, e.g. public/models/demo")
-    ap.add_argument("--deit", type=Path, help="the DeiT twin's checkpoint (default: recovered from deit.onnx)")
+    ap.add_argument("--deit", type=Path, help="the full twin's checkpoint (default: recovered from deit.onnx)")
     ap.add_argument("--seed", type=int, default=RANDOM_SEED, help="seed of the random baseline's priorities")
     a = ap.parse_args(argv)
     try:

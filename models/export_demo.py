@@ -5,11 +5,13 @@
     python -m models.export_demo --samples-only      # just public/samples/ and models/labels/demo.json
 
 Steps: write slim weight files (runs/export/*.pth, {"model": state_dict}); call models.export (ONNX +
-parity + cards, kind "demo", made the default in index.json) with a `training` block (dataset, classes,
-asset licences, held-out accuracy, object recall, recipe, steps / images seen, wall time); then set the
-cards' preprocessing to resize_shorter_side 224 / crop 224 (the generated images are already 224x224, so
-the app feeds exactly what training saw).
+parity + cards + the training-free baselines beside the pair, kind "demo", made the default in index.json)
+with a `training` block (dataset, classes, asset licences, held-out accuracy, object recall, recipe, steps /
+images seen, wall time); then set every card's preprocessing (the pair's and the baselines') to
+resize_shorter_side 224 / crop 224 (the generated images are already 224x224, so the app feeds exactly what
+training saw).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +41,9 @@ PHOTOS = [  # scikit-image sample photographs (licences from skimage.data docstr
 
 def _deb_version(pkg: str) -> str:
     try:
-        return subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except Exception:  # noqa: BLE001
         return "unknown"
 
@@ -70,10 +73,18 @@ def write_samples(val_dir: str = "runs/data/val", count: int = 12) -> list[dict]
             fname = f"generated-{len(entries):02d}-{name.replace(' ', '-')}.png"
             Image.fromarray(img).save(SAMPLES_DIR / fname, optimize=True)
             pos = [int(p) for p in np.flatnonzero(mask.reshape(-1))]
-            entries.append({"file": fname, "label": name, "label_index": label, "emoji": emoji,
-                            "kind": "generated", "object_patches": pos,
-                            "source": f"models/data/generate.py, held-out set seed {seed}, index {i}",
-                            "note": "Generated demo image: the bundled demo model's domain."})
+            entries.append(
+                {
+                    "file": fname,
+                    "label": name,
+                    "label_index": label,
+                    "emoji": emoji,
+                    "kind": "generated",
+                    "object_patches": pos,
+                    "source": f"models/data/generate.py, held-out set seed {seed}, index {i}",
+                    "note": "Generated demo image: the bundled demo model's domain.",
+                }
+            )
         i += 1
     from skimage import data as skdata
 
@@ -81,10 +92,18 @@ def write_samples(val_dir: str = "runs/data/val", count: int = 12) -> list[dict]
         arr = getattr(skdata, fn)()
         im = Image.fromarray(arr).convert("RGB")
         im.save(SAMPLES_DIR / fname, quality=90)
-        entries.append({"file": fname, "label": title, "kind": "photo-imagenet", "object_patches": None,
-                        "source": f"skimage.data.{fn}()", "license": licence,
-                        "note": "Real photograph, meant for ImageNet checkpoints (DeiT / DynamicViT from the "
-                                "official releases); the bundled demo model only knows its 24 emoji classes."})
+        entries.append(
+            {
+                "file": fname,
+                "label": title,
+                "kind": "photo-imagenet",
+                "object_patches": None,
+                "source": f"skimage.data.{fn}()",
+                "license": licence,
+                "note": "Real photograph, meant for ImageNet checkpoints (DeiT / DynamicViT from the "
+                "official releases); the bundled demo model only knows its 24 emoji classes.",
+            }
+        )
     text = "[\n" + ",\n".join(" " + json.dumps(e, ensure_ascii=False) for e in entries) + "\n]\n"
     (SAMPLES_DIR / "samples.json").write_text(text, encoding="utf-8")
     return entries
@@ -101,7 +120,8 @@ def training_block(tck: dict, sck: dict, ev: dict, data_meta: dict, val_meta: di
     def phase(ck):
         st, cfg = ck.get("state", {}), ck.get("config", {})
         return {
-            "steps": st.get("step"), "images_seen": st.get("images_seen"),
+            "steps": st.get("step"),
+            "images_seen": st.get("images_seen"),
             "wall_minutes": round(st.get("train_seconds", 0.0) / 60, 1),
             "schedule_budget_minutes": round(st.get("budget_seconds", 0.0) / 60, 1),
             "config": {k: v for k, v in cfg.items() if k not in ("labels", "train_data", "teacher")},
@@ -117,43 +137,67 @@ def training_block(tck: dict, sck: dict, ev: dict, data_meta: dict, val_meta: di
                 f"patches, enforced), rotation (+-{ROTATION_DEG:g} deg), mirror and brightness, on cluttered "
                 "backgrounds (gradients, low-frequency colour noise, stripes / checks, random strokes, arcs, "
                 "ellipses, rectangles and polygons, blur, pixel noise). Each image has a 14x14 object mask "
-                f"(patch = object when >= {MASK_PIXEL_FRACTION:.0%} of its pixels are opaque glyph)."),
-            "train": {"count": data_meta.get("count"), "seed": data_meta.get("seed"),
-                      "object_patch_share": data_meta.get("coverage_stats")},
-            "held_out": {"count": val_meta.get("count"), "seed": val_meta.get("seed"),
-                         "object_patch_share": val_meta.get("coverage_stats")},
+                f"(patch = object when >= {MASK_PIXEL_FRACTION:.0%} of its pixels are opaque glyph)."
+            ),
+            "train": {
+                "count": data_meta.get("count"),
+                "seed": data_meta.get("seed"),
+                "object_patch_share": data_meta.get("coverage_stats"),
+            },
+            "held_out": {
+                "count": val_meta.get("count"),
+                "seed": val_meta.get("seed"),
+                "object_patch_share": val_meta.get("coverage_stats"),
+            },
             "augmentation": "random horizontal flip at load time",
             "preprocessing": "images used as generated (224x224, no resize / crop), ImageNet mean/std",
         },
-        "classes": [{"index": i, "name": n, "emoji": e, "codepoints": [f"U+{ord(c):04X}" for c in e]}
-                    for i, (n, e) in enumerate(EMOJI_CLASSES)],
-        "assets": [{"what": "class glyphs", "source": f"{FONT_PACKAGE} {_deb_version('fonts-noto-color-emoji')}",
-                    "license": FONT_LICENSE}],
+        "classes": [
+            {"index": i, "name": n, "emoji": e, "codepoints": [f"U+{ord(c):04X}" for c in e]}
+            for i, (n, e) in enumerate(EMOJI_CLASSES)
+        ],
+        "assets": [
+            {
+                "what": "class glyphs",
+                "source": f"{FONT_PACKAGE} {_deb_version('fonts-noto-color-emoji')}",
+                "license": FONT_LICENSE,
+            }
+        ],
         "evaluation": {
             "set": f"held-out generated set ({ev['val_images']} images, seed {ev.get('val_seed')}), never trained on",
             "teacher_top1": ev["teacher"]["top1"],
-            "dynamicvit": {r: {"top1": v["top1"], "object_recall_per_stage": v["object_recall"],
-                               "keep_counts": v["keep_counts"]} for r, v in per.items()},
+            "dynamicvit": {
+                r: {"top1": v["top1"], "object_recall_per_stage": v["object_recall"], "keep_counts": v["keep_counts"]}
+                for r, v in per.items()
+            },
             "object_recall_definition": "share of object-covering patches (generator masks) still kept after each "
-                                        "pruning stage (before blocks 3, 6, 9), pooled over the set; eval path "
-                                        "forward_pruned = what the ONNX graph computes",
-            "targets": {"teacher_top1": ">= 0.95", "dynamicvit_0.7_top1": "within 1 point of the teacher",
-                        "object_recall_stage3_at_0.7": ">= 0.90"},
+            "pruning stage (before blocks 3, 6, 9), pooled over the set; eval path "
+            "forward_pruned = what the ONNX graph computes",
+            "targets": {
+                "teacher_top1": ">= 0.95",
+                "dynamicvit_0.7_top1": "within 1 point of the teacher",
+                "object_recall_stage3_at_0.7": ">= 0.90",
+            },
             "targets_met": ev["targets"],
         },
         "recipe": {
-            "teacher": {"what": "DeiT (timm VisionTransformer layout) trained from scratch, cross-entropy with label "
-                                "smoothing 0.1, AdamW wd 0.05 (none on biases / norms / cls / pos), warmup + cosine "
-                                "fitted to a wall-clock budget, grad clip 1.0", **phase(tck)},
-            "student": {"what": "DynamicViT initialised from the teacher, predictors (PredictorLG) before blocks 3/6/9 "
-                                "freshly initialised; hard Gumbel-softmax decisions (tau 1) with attention masking; "
-                                "loss = CE(ls 0.1) + 2.0 * ratio loss (targets rho, rho^2, rho^3) + 0.5 * KL(teacher) "
-                                "+ 0.5 * MSE on kept final tokens; predictors lr 1e-3, backbone lr x0.01 and frozen "
-                                "for the first 15% of the schedule; cls_token and pos_embed frozen; teacher frozen",
-                        **phase(sck)},
+            "teacher": {
+                "what": "DeiT (timm VisionTransformer layout) trained from scratch, cross-entropy with label "
+                "smoothing 0.1, AdamW wd 0.05 (none on biases / norms / cls / pos), warmup + cosine "
+                "fitted to a wall-clock budget, grad clip 1.0",
+                **phase(tck),
+            },
+            "student": {
+                "what": "DynamicViT initialised from the teacher, predictors (PredictorLG) before blocks 3/6/9 "
+                "freshly initialised; hard Gumbel-softmax decisions (tau 1) with attention masking; "
+                "loss = CE(ls 0.1) + 2.0 * ratio loss (targets rho, rho^2, rho^3) + 0.5 * KL(teacher) "
+                "+ 0.5 * MSE on kept final tokens; predictors lr 1e-3, backbone lr x0.01 and frozen "
+                "for the first 15% of the schedule; cls_token and pos_embed frozen; teacher frozen",
+                **phase(sck),
+            },
             "hardware": "shared 2-core x86 CPU, PyTorch " + torch.__version__.split("+")[0],
             "paper_differences": "width and data scaled down to fit a few CPU hours; no mixup / cutmix / RandAugment; "
-                                 "batch 24 instead of 1024; wall-clock-bounded schedules instead of 30 epochs",
+            "batch 24 instead of 1024; wall-clock-bounded schedules instead of 30 epochs",
         },
     }
 
@@ -180,29 +224,58 @@ def main(argv=None) -> int:
     sck = slim(a.student, exp / "dynamicvit_demo.pth")
     heads = int(tck.get("config", {}).get("num_heads", 1))
     rho = float(sck.get("config", {}).get("keep_ratio", 0.7))
-    block = training_block(tck, sck, ev, json.loads((Path(a.data) / "meta.json").read_text()),
-                           json.loads((Path(a.val) / "meta.json").read_text()))
+    block = training_block(
+        tck,
+        sck,
+        ev,
+        json.loads((Path(a.data) / "meta.json").read_text()),
+        json.loads((Path(a.val) / "meta.json").read_text()),
+    )
     tpath = exp / "training.json"
     tpath.write_text(json.dumps(block, indent=1))
     t1 = ev["teacher"]["top1"]
     d = ev["dynamicvit"]["per_ratio"].get(f"{rho:.1f}", {})
-    notes = (f"Demo pair trained here on generated emoji images (24 classes). Held-out top-1: DeiT {t1:.1%}, "
-             f"DynamicViT at rho {rho:g} {d.get('top1', float('nan')):.1%}; object recall after stage 3 "
-             f"{d.get('object_recall', [float('nan')])[-1]:.1%}. Real photographs need an ImageNet checkpoint.")
+    notes = (
+        f"Demo pair trained here on generated emoji images (24 classes). Held-out top-1: DeiT {t1:.1%}, "
+        f"DynamicViT at rho {rho:g} {d.get('top1', float('nan')):.1%}; object recall after stage 3 "
+        f"{d.get('object_recall', [float('nan')])[-1]:.1%}. Real photographs need an ImageNet checkpoint."
+    )
     from . import export as exporter
 
-    args = ["--dynamicvit", str(exp / "dynamicvit_demo.pth"), "--deit", str(exp / "deit_demo.pth"),
-            "--out", a.out, "--keep-ratio", str(rho), "--labels", str(labels_path), "--name", "demo",
-            "--title", "Demo: 24 emoji classes (trained here)", "--kind", "demo", "--default",
-            "--num-heads", str(heads), "--training", str(tpath), "--notes", notes]
+    args = [
+        "--dynamicvit",
+        str(exp / "dynamicvit_demo.pth"),
+        "--deit",
+        str(exp / "deit_demo.pth"),
+        "--out",
+        a.out,
+        "--keep-ratio",
+        str(rho),
+        "--labels",
+        str(labels_path),
+        "--name",
+        "demo",
+        "--title",
+        "Demo: 24 emoji classes (trained here)",
+        "--kind",
+        "demo",
+        "--default",
+        "--num-heads",
+        str(heads),
+        "--training",
+        str(tpath),
+        "--notes",
+        notes,
+    ]
     if a.fp16:
         args.append("--fp16")
     rc = exporter.main(args)
     if rc:
         return rc
     out = Path(a.out)
-    for fam in ("dynamicvit", "deit"):
-        p = out / f"{fam}.json"
+    baselines = json.loads((out / "dynamicvit.json").read_text())["baselines"]
+    for file in ("dynamicvit.json", "deit.json", *baselines):
+        p = out / file
         card = json.loads(p.read_text())
         card["preprocessing"]["resize_shorter_side"] = 224
         card["preprocessing"]["crop_size"] = 224

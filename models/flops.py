@@ -57,8 +57,9 @@ def deit_flops(cfg: ModelConfig, num_classes: int, stages: int) -> Flops:
     return Flops(round(total / 1e9, 4), 0.0, [n + 1] * (stages + 1), round(embed / 1e9, 6))
 
 
-def dynamicvit_flops(cfg: ModelConfig, keep_ratio: float, num_classes: int) -> Flops:
-    """DynamicViT at ``keep_ratio``, predictors at ``cfg.pruning_loc``."""
+def dynamicvit_flops(cfg: ModelConfig, keep_ratio: float, num_classes: int, predictors: bool = True) -> Flops:
+    """DynamicViT at ``keep_ratio``, predictors at ``cfg.pruning_loc``. ``predictors=False``: the same blocks on
+    the same token counts without predictors (the training-free baselines), summed exactly, rounded once."""
     n = cfg.num_patches
     counts = keep_counts(keep_ratio, n, cfg.stages)
     patches_before = [n, *counts]  # patch tokens scored by each predictor, then after the last
@@ -68,7 +69,8 @@ def dynamicvit_flops(cfg: ModelConfig, keep_ratio: float, num_classes: int) -> F
     stage = 0
     for i in range(cfg.depth):
         if stage < cfg.stages and i == cfg.pruning_loc[stage]:
-            pred += predictor_macs(patches_before[stage], cfg.embed_dim)
+            if predictors:
+                pred += predictor_macs(patches_before[stage], cfg.embed_dim)
             stage += 1
         total += block_macs(patches_before[stage] + 1, cfg.embed_dim, cfg.mlp_ratio)
     total += pred

@@ -14,29 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from models.card import build_card, write_card
-from models.dynamicvit import ModelConfig, make_config
+from models.card import build_card, config_from_card, write_card
 from models.flops import deit_flops, dynamicvit_flops
-
-
-def _config(card: dict[str, Any], locations: list[int], keep_ratio: float | None) -> ModelConfig:
-    a, p = card["architecture"], card["preprocessing"]
-    cfg = make_config(
-        "custom",
-        "deit",
-        embed_dim=a["embed_dim"],
-        num_heads=a["num_heads"],
-        depth=a["depth"],
-        mlp_ratio=a["mlp_ratio"],
-        img_size=a["img_size"],
-        patch_size=a["patch_size"],
-        pruning_loc=tuple(locations),
-        keep_ratio=keep_ratio,
-        resize_shorter_side=p["resize_shorter_side"],
-    )
-    if p["crop_size"] != cfg.img_size or p["interpolation"] != cfg.interpolation:
-        raise ValueError(f"{card['name']}: preprocessing {p} does not fit the schema-1 layout")
-    return cfg
 
 
 def migrate(folder: Path) -> dict[str, dict[str, Any]]:
@@ -47,7 +26,7 @@ def migrate(folder: Path) -> dict[str, dict[str, Any]]:
     locations = old["dynamicvit"]["architecture"]["pruning_locations"]
     rho = old["dynamicvit"]["pruning"]["trained_keep_ratio"]
     classes = len(old["dynamicvit"]["labels"])
-    cfgs = {"dynamicvit": _config(old["dynamicvit"], locations, rho), "deit": _config(old["deit"], locations, None)}
+    cfgs = {f: config_from_card(card, tuple(locations), rho if f == "dynamicvit" else None) for f, card in old.items()}
     full = deit_flops(cfgs["deit"], classes, len(locations))
     flops = {"dynamicvit": dynamicvit_flops(cfgs["dynamicvit"], rho, classes), "deit": full}
     new: dict[str, dict[str, Any]] = {}

@@ -95,21 +95,33 @@ class _ResidualScaled(nn.Module):
                 dst.bias.copy_(src.bias * s)
 
 
-def _attention(attn: Attention, qkv_proj: _ScaledQKV, x: torch.Tensor, proj: nn.Linear) -> torch.Tensor:
+def _attention(
+    attn: Attention, qkv_proj: _ScaledQKV, x: torch.Tensor, proj: nn.Linear
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The attention branch's output and its post-softmax attention map [B, H, N, N]."""
     C = attn.proj.in_features  # python ints: sizes read from tensors would be traced
     H = attn.num_heads
     # Split (unbind) instead of three Gathers
     q, k, v = reshape_const(qkv_proj(x), 0, -1, 3, H, C // H).permute(2, 0, 3, 1, 4).unbind(0)
     a = (q @ k.transpose(-2, -1)).softmax(dim=-1)
-    return proj(reshape_const((a @ v).transpose(1, 2), 0, -1, C))
+    return proj(reshape_const((a @ v).transpose(1, 2), 0, -1, C)), a
+
+
+def _block_and_attention(
+    blk: Block, qkv_proj: _ScaledQKV, x: torch.Tensor, scaled: _ResidualScaled | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The block's output and its attention map (the training-free baselines rank tokens by it)."""
+    if scaled is None:
+        out, a = _attention(blk.attn, qkv_proj, blk.norm1(x), blk.attn.proj)
+        x = x + out
+        return x + blk.mlp(blk.norm2(x)), a
+    out, a = _attention(blk.attn, qkv_proj, blk.norm1(x), scaled.proj)
+    x = x + out
+    return x + scaled.fc2(blk.mlp.act(blk.mlp.fc1(blk.norm2(x)))), a
 
 
 def _block(blk: Block, qkv_proj: _ScaledQKV, x: torch.Tensor, scaled: _ResidualScaled | None) -> torch.Tensor:
-    if scaled is None:
-        x = x + _attention(blk.attn, qkv_proj, blk.norm1(x), blk.attn.proj)
-        return x + blk.mlp(blk.norm2(x))
-    x = x + _attention(blk.attn, qkv_proj, blk.norm1(x), scaled.proj)
-    return x + scaled.fc2(blk.mlp.act(blk.mlp.fc1(blk.norm2(x))))
+    return _block_and_attention(blk, qkv_proj, x, scaled)[0]
 
 
 def _residual_scaled(model: VisionTransformer) -> nn.ModuleList | None:

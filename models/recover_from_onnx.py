@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,8 @@ import onnx
 import torch
 from onnx import numpy_helper
 
-from models.dynamicvit import DynamicVisionTransformer, ModelConfig, VisionTransformer, deit, dynamicvit, make_config
+from models.card import config_from_card
+from models.dynamicvit import DynamicVisionTransformer, ModelConfig, VisionTransformer, deit, dynamicvit
 
 MODEL_PREFIX = "model."
 
@@ -48,33 +49,14 @@ class Recovered:
     onnx_path: Path
 
 
-def config_from_card(card: dict) -> ModelConfig:
-    """The ModelConfig a schema-2 card describes (DeiT backbone: the patch-conv export is what is undone here)."""
-    arch, prep = card["architecture"], card["preprocessing"]
-    if card.get("schema_version") != 2:
-        raise RecoveryError(f"{card.get('name')}: card schema_version {card.get('schema_version')}, expected 2")
-    if arch["backbone"] != "deit":
-        raise RecoveryError(f"{card['name']}: backbone {arch['backbone']!r}; only DeiT exports can be recovered")
-    pruning = card.get("pruning") or {}
-    cfg = make_config(
-        arch["arch"],
-        arch["backbone"],
-        embed_dim=int(arch["embed_dim"]),
-        num_heads=int(arch["num_heads"]),
-        depth=int(arch["depth"]),
-        mlp_ratio=float(arch["mlp_ratio"]),
-        img_size=int(arch["img_size"]),
-        patch_size=int(arch["patch_size"]),
-        pruning_loc=tuple(arch["pruning_locations"]),
-        keep_ratio=pruning.get("trained_keep_ratio"),
-        resize_shorter_side=int(prep["resize_shorter_side"]),
-    )
-    cfg = replace(cfg, interpolation=prep["interpolation"], mean=tuple(prep["mean"]), std=tuple(prep["std"]))
-    fixed = {k: getattr(cfg, k) for k in ("qkv_bias", "norm_eps", "skip_lam", "patch_embed", "aux_head")}
-    differ = {k: arch[k] for k, v in fixed.items() if arch[k] != v}
-    if differ:
-        raise RecoveryError(f"{card['name']}: {differ} differ from the DeiT backbone's {fixed}")
-    return cfg
+def deit_config(card: dict) -> ModelConfig:
+    """The ModelConfig of a DeiT card (models.card.config_from_card): the patch-conv export is what is undone here."""
+    if card.get("architecture", {}).get("backbone") != "deit":
+        raise RecoveryError(
+            f"{card.get('name')}: backbone {card.get('architecture', {}).get('backbone')!r}; "
+            "only DeiT exports can be recovered"
+        )
+    return config_from_card(card)
 
 
 def qkv_scale(cfg: ModelConfig) -> np.float32:
@@ -161,7 +143,7 @@ def recover_state_dict(onnx_path: Path, cfg: ModelConfig) -> dict[str, torch.Ten
 def recover(model_dir: Path, family: str) -> Recovered:
     """The PyTorch model of ``<model_dir>/<family>.onnx`` ("deit" or "dynamicvit"), weights loaded strictly."""
     card = json.loads((Path(model_dir) / f"{family}.json").read_text())
-    cfg = config_from_card(card)
+    cfg = deit_config(card)
     num_classes = len(card["labels"])
     onnx_path = Path(model_dir) / card["onnx"]["file"]
     keep_ratio = None
@@ -180,6 +162,9 @@ def save(rec: Recovered, path: Path) -> Path:
         "num_heads": rec.config.num_heads,
         "depth": rec.config.depth,
         "patch_size": rec.config.patch_size,
+        "img_size": rec.config.img_size,
+        "stages": rec.config.stages,
+        "pruning_loc": list(rec.config.pruning_loc),
         "recovered_from": str(rec.onnx_path),
     }
     if isinstance(rec.model, DynamicVisionTransformer):
@@ -198,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         for family in ("deit", "dynamicvit"):
             path = save(recover(a.model_dir, family), a.out / f"{family}_{a.model_dir.name}.pth")
             print(f"wrote {path}")
-    except (RecoveryError, OSError, KeyError) as e:
+    except (RecoveryError, OSError, KeyError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -250,6 +250,8 @@ def run(args) -> None:
         model = DynamicVisionTransformer(cfg, num_classes).to(device)
         missing, unexpected = model.load_state_dict(tsd, strict=False)
         assert not unexpected and all(k.startswith("score_predictor.") for k in missing), (missing, unexpected)
+        if args.init_student:  # continue an earlier student (e.g. one recovered from the bundled ONNX)
+            model.load_state_dict(checkpoint_filter_fn(torch.load(args.init_student, map_location="cpu")), strict=True)
         model.cls_token.requires_grad_(False)
         model.pos_embed.requires_grad_(False)
         named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -278,7 +280,8 @@ def run(args) -> None:
               "train_data": os.path.abspath(args.data), "train_count": train.n, "device": str(device),
               "threads": args.threads, "seed": args.seed, "augmentation": "random horizontal flip"}
     if args.phase == "student":
-        config.update({"teacher": os.path.abspath(args.teacher), "keep_ratio": args.keep_ratio,
+        config.update({"teacher": os.path.abspath(args.teacher), "init_student": args.init_student,
+                       "keep_ratio": args.keep_ratio,
                        "pruning_loc": list(cfg.pruning_loc), "ratio_weight": 2.0, "distill_weight": 0.5,
                        "token_weight": 0.5, "backbone_lr_scale": args.backbone_lr_scale,
                        "backbone_frozen_progress": args.freeze_backbone, "gumbel_tau": 1.0,
@@ -381,6 +384,7 @@ def parse(argv=None):
     ap.add_argument("--train-limit", type=int, default=None)
     ap.add_argument("--out", required=True)
     ap.add_argument("--teacher", help="teacher checkpoint (student phase)")
+    ap.add_argument("--init-student", help="student checkpoint to start from instead of fresh predictors")
     ap.add_argument("--embed-dim", type=int, default=48)
     ap.add_argument("--heads", type=int, default=1)
     ap.add_argument("--depth", type=int, default=12, help="blocks (teacher phase; the student takes the teacher's)")

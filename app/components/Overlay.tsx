@@ -4,6 +4,7 @@ import { keepMask } from '../../src/engine/postprocess.ts';
 import { useStore } from '../store/index.ts';
 import type { CropImage } from '../store/inferenceSlice.ts';
 import { useObjectMask } from '../hooks.ts';
+import { methodName, methodOutput } from '../store/methodSlice.ts';
 
 /** Patches of one stage on the card's grid x grid patch grid; object: patches outlined (samples.json). */
 interface StagePatches {
@@ -21,7 +22,7 @@ interface PatchCanvasProps {
   positions?: number[];
 }
 
-function PatchCanvas({ crop, patches, label, big, positions }: PatchCanvasProps) {
+export function PatchCanvas({ crop, patches, label, big, positions }: PatchCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
   const { grid, mask, object } = patches ?? {};
   useEffect(() => {
@@ -76,11 +77,18 @@ function outline(ctx: CanvasRenderingContext2D, object: Uint8Array, grid: number
   ctx.stroke();
 }
 
+/** Kept positions per stage of the method the overlay shows (the method switch), null before a result. */
+function useShownKept(): number[][] | null {
+  const result = useStore((s) => s.result);
+  const method = useStore((s) => s.method);
+  return useMemo(() => (result ? methodOutput(result, method).kept : null), [result, method]);
+}
+
 /** Keep masks of the current result on the card's grid, one per stage; null before a result. */
 function useMasks(): Uint8Array[] | null {
-  const result = useStore((s) => s.result);
+  const kept = useShownKept();
   const grid = useStore((s) => s.dvitCard?.architecture.grid);
-  return useMemo(() => (result && grid !== undefined ? result.dynamicvit.kept.map((k) => keepMask(k, grid)) : null), [result, grid]);
+  return useMemo(() => (kept && grid !== undefined ? kept.map((k) => keepMask(k, grid)) : null), [kept, grid]);
 }
 
 export function OverlayView() {
@@ -92,7 +100,9 @@ export function OverlayView() {
   const classifying = useStore((s) => s.classifying);
   const object = useObjectMask();
   const [showObject, setShowObject] = useState(true);
-  const result = useStore((s) => s.result);
+  const shownKept = useShownKept();
+  const method = useStore((s) => s.method);
+  const baselines = useStore((s) => s.baselines);
 
   if (!crop) {
     return (
@@ -111,7 +121,7 @@ export function OverlayView() {
   const blocks = (p: number) => `blocks ${groups[p].first}–${groups[p].last}`;
   return (
     <section className="card" aria-labelledby="overlay-h" aria-busy={classifying}>
-      <h2 id="overlay-h">Kept patches {classifying && <span className="muted small">(updating…)</span>}</h2>
+      <h2 id="overlay-h">Kept patches{baselines.length > 0 && <span data-testid="overlay-method"> · {methodName(method, baselines.find((b) => b.key === method)?.card)}</span>} {classifying && <span className="muted small">(updating…)</span>}</h2>
       <fieldset className="stage-picker">
         <legend className="sr-only">Stage shown</legend>
         {stages.map((p) => (
@@ -139,7 +149,7 @@ export function OverlayView() {
       <div className="strip" data-testid="stage-strip">
         <PatchCanvas crop={crop} label="input" />
         {grid !== undefined && masks?.map((m, i) => (
-          <PatchCanvas key={i} crop={crop} patches={{ grid, mask: m }} label={`stage ${i + 1} · ${kept![i]}`} positions={result?.dynamicvit.kept[i]} />
+          <PatchCanvas key={i} crop={crop} patches={{ grid, mask: m }} label={`stage ${i + 1} · ${kept![i]}`} positions={shownKept?.[i]} />
         ))}
       </div>
       <p className="muted small">

@@ -2,7 +2,12 @@
 import { stageCount, type ModelCard } from '../../src/engine/modelCard.ts';
 import type { FromWorker } from '../../src/worker/protocol.ts';
 import { engine } from '../engine.ts';
+import { evaluationDone } from './evaluateSlice.ts';
 import { useStore } from './index.ts';
+import { DYNAMICVIT } from './methodSlice.ts';
+
+/** Loads the user starts (own ONNX files, official checkpoints): on failure the loaded model stays. */
+const USER_LOADS: readonly string[] = ['load-files', 'load-checkpoints', 'load-import'];
 
 export function connectEngine(): () => void {
   return engine.subscribe(onMessage);
@@ -17,10 +22,19 @@ function onMessage(msg: FromWorker): void {
       set({ backend: msg.backend, adapter: msg.adapter, fallbackReason: msg.fallbackReason ?? null });
       return;
     case 'phase':
+      if (msg.id === s.ckptLoadId) {
+        set({ ckptPhase: msg.phase, ckptPhaseFraction: msg.fraction ?? null, ckptPhaseDetail: msg.detail ?? null });
+        return;
+      }
       if (msg.id !== s.loadId) return;
       set({ phase: msg.phase, phaseFraction: msg.fraction ?? null, phaseDetail: msg.detail ?? null });
       return;
     case 'progress': {
+      if (msg.id === s.ckptLoadId && !msg.file.endsWith('.onnx')) {
+        const others = s.ckptFiles.filter((f) => f.file !== msg.file);
+        set({ ckptFiles: [...others, { file: msg.file, loaded: msg.loaded, total: msg.total, done: msg.done }] });
+        return;
+      }
       if (msg.id !== s.loadId) return;
       const rest = s.downloads.filter((d) => d.file !== msg.file);
       set({ downloads: [...rest, { file: msg.file, loaded: msg.loaded, total: msg.total, fromCache: msg.fromCache, done: msg.done }].sort((a, b) => a.file.localeCompare(b.file)) });
@@ -43,10 +57,14 @@ function onMessage(msg: FromWorker): void {
       if (msg.id !== s.loadId && !user) return;
       if (msg.recovery && s.deviceLoss) set({ deviceLoss: { ...s.deviceLoss, recoveredMs: msg.recovery.ms, backend: msg.backend } });
       if (user) set({ userLoading: false, modelId: `your model: ${msg.dynamicvit.display_name || msg.dynamicvit.name}`, benchResult: null });
+      if (msg.id === s.ckptLoadId) set({ ckptLoadId: -1, ckptPending: null, ckptPhase: null, ckptFiles: [] });
       set({
         status: 'ready', phase: null, backend: msg.backend, adapter: msg.adapter, fallbackReason: msg.fallbackReason ?? null,
         allNodesOnGpu: msg.allNodesOnGpu, gpuNote: msg.gpuNote ?? null, ortVersion: msg.ortVersion, wasmThreads: msg.wasmThreads, dvitCard: msg.dynamicvit, deitCard: msg.deit,
         timings: msg.timings, ...shapeState(msg.dynamicvit, s),
+        baselines: msg.baselines, baselineNote: msg.baselineNote ?? null,
+        method: msg.baselines.some((b) => b.key === s.method) ? s.method : DYNAMICVIT,
+        ...(s.rhoCard === `${msg.dynamicvit.name}:${msg.dynamicvit.onnx.sha256}` ? {} : { evalResult: null }),
       });
       if (s.hasImage) s.reclassify();
       return;
@@ -67,18 +85,36 @@ function onMessage(msg: FromWorker): void {
       if (msg.id !== s.benchId) return;
       set({ benchResult: msg, benchRunning: false });
       return;
+    case 'eval-progress':
+      if (msg.id !== s.evalId) return;
+      set({ evalProgress: { ...msg, images: s.evalProgress?.images ?? msg.imagesDone } });
+      return;
+    case 'eval-result':
+      if (msg.id !== s.evalId) return;
+      set(evaluationDone(msg));
+      return;
+    case 'imports':
+      set({
+        imports: msg.imports,
+        ...(msg.saveError ? { importNote: `Loaded, but not stored in this browser for next time: ${msg.saveError}.` } : {}),
+        ...(msg.saved ? { importNote: `Stored in this browser: ${msg.saved.title}. It stays in the list below after a reload.` } : {}),
+      });
+      return;
     case 'error':
+      if (msg.id === s.ckptLoadId) set({ ckptLoadId: -1, ckptPending: null, ckptPhase: null, ckptFiles: [] });
       if (msg.request === 'load' && (msg.id === s.loadId || msg.id === -1)) {
         set({ status: 'error', phase: null, error: msg.message });
-      } else if (msg.request === 'load-files' && msg.id === s.userLoadId && s.deviceLoss?.recoveredMs === null) {
+      } else if (USER_LOADS.includes(msg.request) && msg.id === s.userLoadId && s.deviceLoss?.recoveredMs === null) {
         set({ status: 'error', phase: null, userLoading: false, error: msg.message }); // recreating after a device loss failed
-      } else if (msg.request === 'load-files' && msg.id === s.userLoadId) {
+      } else if (USER_LOADS.includes(msg.request) && msg.id === s.userLoadId) {
         const current = s.dvitCard?.display_name ?? s.modelId ?? 'the previous model';
         set({ userLoading: false, error: `Your model was not loaded: ${msg.message}\n${current} is still loaded and working.` });
       } else if (msg.request === 'classify' && msg.id === s.classifyId) {
         set({ classifying: false, error: msg.message });
       } else if (msg.request === 'benchmark' && msg.id === s.benchId) {
         set({ benchRunning: false, error: msg.message });
+      } else if (msg.request === 'evaluate' && msg.id === s.evalId) {
+        set({ evalRunning: false, evalError: msg.message });
       }
       return;
   }

@@ -10,7 +10,7 @@ export interface LoadReq {
   backend: Backend;
   /** also load dynamicvit-nopred.onnx (predictor-share measurement) */
   nopred: boolean;
-  /** warm-up DeiT runs for this long (ms) before any cell, while wasm tiers up (skipped when one run takes > 1/5 of it) */
+  /** wasm: warm-up runs of both models for this long (ms) before any cell, while V8 tiers the wasm up */
   tierUpMs: number;
   /** keep ratios whose keep counts and FLOP ratios the result lists (src/engine rules, from the card) */
   rhos: number[];

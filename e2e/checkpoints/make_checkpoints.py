@@ -20,9 +20,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from models.checkpoint import load_checkpoint  # noqa: E402
 from models.dynamicvit import CONFIGS, keep_counts  # noqa: E402
 from models.export import export_pair  # noqa: E402
-from models.checkpoint import load_checkpoint  # noqa: E402
 from models.make_fixtures import fixture_input, random_pair, save_official  # noqa: E402
 from models.parity import count_feeds, session  # noqa: E402
 

@@ -1,5 +1,6 @@
 """Training-free baselines (models/baselines.py) and their ONNX graphs (models/export_baselines.py):
-ONNX Runtime vs PyTorch on a random fixture and on the bundled demo teacher, the shipped files and cards."""
+ONNX Runtime vs PyTorch on random DeiT and LV-ViT fixtures and on the bundled demo teacher, the shipped files
+and cards."""
 
 from __future__ import annotations
 
@@ -12,16 +13,17 @@ import pytest
 import torch
 
 from models.baselines import METHODS, TokenPruningBaseline, baseline_flops, block_with_cls_attention, random_priority
+from models.card import config_from_card
 from models.checkpoint import sha256_of
 from models.dynamicvit import keep_counts
 from models.export_baselines import FAMILIES, baseline_cases, export_baseline, load_twin
 from models.make_fixtures import FIXTURES, random_pair
 from models.parity import BATCH_SIZES, KEEP_RATIOS, TOLERANCE, count_feeds, inputs_for, session
-from models.recover_from_onnx import config_from_card
 from models.tests.test_parity import WEBGPU_OPS
 
 DEMO = Path(__file__).resolve().parents[2] / "public" / "models" / "demo"
 FIXTURE = FIXTURES["fixture-tiny"].cfg
+LVVIT = FIXTURES["fixture-lvvit-tiny"].cfg  # conv stem, no qkv bias, skip_lam 2, aux head, 16 blocks
 
 
 def _dvit_card() -> dict:
@@ -41,14 +43,27 @@ def demo_twin():
 
 
 @pytest.fixture(scope="module")
-def fixture_exports(fixture_twin, tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("baselines")
+def lvvit_twin():
+    return random_pair(LVVIT, 10, seed=4)[1]
+
+
+def _export_all(twin, locations: tuple[int, ...], out: Path) -> dict:  # type: ignore[no-untyped-def]
     exported = {}
     for method in METHODS:
-        baseline = TokenPruningBaseline(fixture_twin, method, FIXTURE.pruning_loc)
+        baseline = TokenPruningBaseline(twin, method, locations)
         export_baseline(baseline, out / f"{method}.onnx", 0.7)
         exported[method] = (baseline, out / f"{method}.onnx")
     return exported
+
+
+@pytest.fixture(scope="module")
+def fixture_exports(fixture_twin, tmp_path_factory: pytest.TempPathFactory):
+    return _export_all(fixture_twin, FIXTURE.pruning_loc, tmp_path_factory.mktemp("baselines"))
+
+
+@pytest.fixture(scope="module")
+def lvvit_exports(lvvit_twin, tmp_path_factory: pytest.TempPathFactory):
+    return _export_all(lvvit_twin, LVVIT.pruning_loc, tmp_path_factory.mktemp("lvvit-baselines"))
 
 
 def _assert_parity(baseline: TokenPruningBaseline, path: Path) -> None:
@@ -63,6 +78,41 @@ def _assert_parity(baseline: TokenPruningBaseline, path: Path) -> None:
 @pytest.mark.parametrize("method", METHODS)
 def test_random_fixture_onnx_matches_pytorch(fixture_exports, method: str) -> None:
     _assert_parity(*fixture_exports[method])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_lvvit_onnx_matches_pytorch(lvvit_exports, method: str) -> None:
+    """LV-ViT twin: 1 / skip_lam folded into the graph, attention of the block before, aux-head prediction over
+    the tokens left; the graph keeps LV-ViT's conv stem (Conv, Relu) and the aux head's ReduceMax."""
+    _assert_parity(*lvvit_exports[method])
+    graph = onnx.load(str(lvvit_exports[method][1])).graph
+    ops = {n.op_type for n in graph.node}
+    assert ops <= WEBGPU_OPS and {"Conv", "Relu", "ReduceMax"} <= ops
+    assert [o.name for o in graph.output] == ["logits", *(f"kept_positions_stage{p}" for p in (1, 2, 3))]
+
+
+def test_lvvit_baseline_predicts_with_the_aux_head_over_the_kept_tokens(lvvit_twin) -> None:
+    x = inputs_for(2, seed=9, img_size=LVVIT.img_size)
+    out = TokenPruningBaseline(lvvit_twin, "random", LVVIT.pruning_loc).forward_pruned(x, 0.5)
+    last = out.kept_positions[-1]
+    with torch.no_grad():  # the same blocks by hand, on the random baseline's fixed positions
+        h = lvvit_twin.embed(x)
+        current = torch.arange(LVVIT.num_patches).expand(2, -1)  # original positions of the tokens in h
+        for i, blk in enumerate(lvvit_twin.blocks):
+            if i in LVVIT.pruning_loc:
+                kept = out.kept_positions[LVVIT.pruning_loc.index(i)]
+                rows = [h[b, 1:][_rows(kept[b], current[b])] for b in range(2)]
+                h, current = torch.cat([h[:, :1], torch.stack(rows)], dim=1), kept
+            h = blk(h)
+        h = lvvit_twin.norm(h)
+        want = lvvit_twin.head(h[:, 0]) + 0.5 * lvvit_twin.aux_head(h[:, 1:]).amax(dim=1)
+    assert h.shape[1] == 1 + last.shape[1]
+    assert torch.allclose(out.logits, want, atol=1e-5, rtol=0)
+
+
+def _rows(positions: torch.Tensor, current: torch.Tensor) -> torch.Tensor:
+    """Where each of ``positions`` sits in the current token list ``current`` (original positions)."""
+    return torch.tensor([current.tolist().index(v) for v in positions.tolist()])
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -85,13 +135,15 @@ def test_graphs_use_only_webgpu_ops_and_the_dynamicvit_io(fixture_exports, metho
         assert [o.name for o in graph.output] == ["logits", *(f"kept_positions_stage{p}" for p in range(1, stages + 1))]
 
 
-def test_block_with_cls_attention_is_the_block(fixture_twin) -> None:
-    x = fixture_twin.embed(inputs_for(2, seed=4, img_size=FIXTURE.img_size))
-    blk = fixture_twin.blocks[2]
+@pytest.mark.parametrize("backbone", ["deit", "lvvit"])
+def test_block_with_cls_attention_is_the_block(fixture_twin, lvvit_twin, backbone: str) -> None:
+    twin = fixture_twin if backbone == "deit" else lvvit_twin
+    x = twin.embed(inputs_for(2, seed=4, img_size=twin.cfg.img_size))
+    blk = twin.blocks[2]
     with torch.no_grad():
         out, cls = block_with_cls_attention(blk, x)
-        assert torch.allclose(out, blk(x), atol=1e-6, rtol=0)
-    assert cls.shape == (2, FIXTURE.num_patches)
+        assert torch.allclose(out, blk(x), atol=1e-5, rtol=0)
+    assert cls.shape == (2, twin.cfg.num_patches)
     assert (cls > 0).all() and (cls.sum(dim=1) < 1).all()  # CLS also attends to itself
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from models.baselines import baseline_flops
-from models.evaluate_curve import RATIOS, evaluate, images_of_subset, load_methods, preprocessor
+from models.card import config_from_card
+from models.evaluate_curve import RATIOS, evaluate, images_of_subset, load_methods
 from models.flops import deit_flops, dynamicvit_flops
-from models.recover_from_onnx import config_from_card
+from models.preprocess import preprocessor
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "public" / "models" / "demo"

@@ -11,10 +11,11 @@ import onnx
 import pytest
 import torch
 
+from models.card import config_from_card
 from models.checkpoint import load_checkpoint
 from models.onnx_export import export_deit, export_dynamicvit
 from models.parity import BATCH_SIZES, KEEP_RATIOS, TOLERANCE, deit_cases, dynamicvit_cases
-from models.recover_from_onnx import RecoveryError, config_from_card, main, qkv_scale, recover, unscale
+from models.recover_from_onnx import RecoveryError, deit_config, main, qkv_scale, recover, unscale
 
 DEMO = Path(__file__).resolve().parents[2] / "public" / "models" / "demo"
 
@@ -80,4 +81,4 @@ def test_a_card_of_another_backbone_is_refused() -> None:
     card = json.loads((DEMO / "deit.json").read_text())
     card["architecture"]["backbone"] = "lvvit"
     with pytest.raises(RecoveryError, match="only DeiT exports"):
-        config_from_card(card)
+        deit_config(card)

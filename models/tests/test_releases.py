@@ -1,7 +1,9 @@
 """Every released DynamicViT (DeiT-256, DeiT-S, DeiT-B, LV-ViT-S, LV-ViT-M) and both LV-ViT teachers, as random
 checkpoints with the official keys and real shapes: detection, strict loading, ONNX parity, cards (issue 10).
 
-One export per arch (module scope), reused by every check; DeiT-S is conftest's session export.
+One export per arch (module scope), reused by every check; DeiT-S is conftest's session export. The exports
+through the CLI (DeiT-S, LV-ViT-S) carry the training-free baselines beside the pair (the default); the others
+pass baselines=False to save their export time.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ import onnx
 import pytest
 import torch
 
+from models.baselines import METHODS, baseline_flops
+from models.card import config_from_card
 from models.checkpoint import CheckpointError, backbone_twin, load_checkpoint
 from models.dynamicvit import CONFIGS, dynamicvit
 from models.export import ExportResult, export_pair
 from models.export import main as export_main
+from models.export_baselines import BASELINE_FILES, FAMILIES
 from models.make_fixtures import random_pair, save_official
 from models.parity import BATCH_SIZES, KEEP_RATIOS, TOLERANCE, count_feeds, inputs_for, model_counts, session
 from models.tests.test_parity import WEBGPU_OPS
@@ -106,7 +111,7 @@ def _export_release(tmp: Path, arch: str, seed: int) -> Release:
         # spare a 350 MB file; the teacher layout is DeiT-S's, conftest's small_export)
         dpath = save_official(dvit, tmp / f"dynamicvit-{arch}.pth")
         loaded = load_checkpoint(dpath, "dynamicvit")
-        result = export_pair(loaded, backbone_twin(loaded), out, log=_quiet)
+        result = export_pair(loaded, backbone_twin(loaded), out, baselines=False, log=_quiet)
         return Release(arch, dpath, None, result)
     if arch == "lvvit-s":  # the /0.5 release through the CLI: rho from the saved training args, bare .pth.tar teacher
         dpath = tmp / "dynamicvit-lvvit-s-0.5.pth"
@@ -119,7 +124,9 @@ def _export_release(tmp: Path, arch: str, seed: int) -> Release:
     dpath = save_official(dvit, tmp / f"dynamicvit-{arch}.pth")
     tpath = tmp / "lvvit_m-56M-224-84.0.pth"  # LV-ViT-M teacher in timm's training layout
     torch.save({"state_dict": twin_sd, "epoch": 300}, tpath)
-    result = export_pair(load_checkpoint(dpath, "dynamicvit"), load_checkpoint(tpath, "deit"), out, log=_quiet)
+    result = export_pair(
+        load_checkpoint(dpath, "dynamicvit"), load_checkpoint(tpath, "deit"), out, baselines=False, log=_quiet
+    )
     return Release(arch, dpath, tpath, result)
 
 
@@ -191,6 +198,30 @@ def test_graphs_use_only_webgpu_ops(release: Release) -> None:
         assert ops <= WEBGPU_OPS, ops - WEBGPU_OPS
         assert ("Conv" in ops) == release.arch.startswith("lvvit")  # the LV-ViT stem stays a Conv (BN folded)
         assert "BatchNormalization" not in ops
+
+
+WITH_BASELINES = {"deit-s", "lvvit-s"}  # exported through the CLI, whose default writes them
+
+
+def test_baselines_beside_the_cli_exports(release: Release) -> None:
+    out = release.result.out_dir
+    dvit = json.loads((out / "dynamicvit.json").read_text())
+    if release.arch not in WITH_BASELINES:  # exported with baselines=False: the pair alone
+        assert "baselines" not in dvit and not (out / "attentive.onnx").exists()
+        return
+    assert dvit["baselines"] == BASELINE_FILES
+    rho = dvit["pruning"]["trained_keep_ratio"]
+    for method, file in zip(METHODS, dvit["baselines"], strict=True):
+        card = json.loads((out / file).read_text())
+        assert card["family"] == FAMILIES[method]
+        # the DynamicViT's locations, counts and input (LV-ViT-S: its 256 resize, not the teacher's 248)
+        for key in ("architecture", "pruning", "preprocessing", "inputs", "outputs"):
+            assert card[key] == dvit[key], key
+        assert card["parity"]["passed"] and card["parity"]["kept_sets_identical"], card["parity"]
+        assert card["gflops"]["total"] == round(baseline_flops(config_from_card(dvit), rho, 1000).total, 3)
+        ops = {n.op_type for n in onnx.load(str(out / card["onnx"]["file"])).graph.node}
+        assert ops <= WEBGPU_OPS and ("Conv" in ops) == release.arch.startswith("lvvit")
+        assert card["provenance"]["weights"].startswith(release.twin_ckpt.name)
 
 
 def test_positions_nested_and_valid(release: Release) -> None:

@@ -7,7 +7,8 @@ import { checkCardAgainstSession } from '../engine/modelCard.ts';
 import type { GpuHandle } from './gpuDevice.ts';
 import { readCards, type ModelSource } from './modelSources.ts';
 import type { AdapterSummary, Backend, FromWorker, ReadyMessage } from './protocol.ts';
-import { countsFor, lostRejection, runDeit, runDvit, type ModelPair } from './runs.ts';
+import { baselineNote, loadBaselines, releaseBaselines, warmBaselines, type Baseline, type MethodPair } from './methods.ts';
+import { countsFor, lostRejection, runDeit, runDvit } from './runs.ts';
 import { createOnBackend, errText } from './sessions.ts';
 
 export interface LoadContext {
@@ -23,7 +24,7 @@ export interface LoadContext {
 
 export type LoadedReady = Omit<ReadyMessage, 'status' | 'id' | 'ortVersion' | 'wasmThreads'>;
 
-export async function loadPair(ctx: LoadContext): Promise<{ pair: ModelPair; ready: LoadedReady }> {
+export async function loadPair(ctx: LoadContext): Promise<{ pair: MethodPair; ready: LoadedReady }> {
   const { id, src, choice, post, recovery } = ctx;
   post({ status: 'phase', id, phase: 'probing' });
   let backend: Backend = 'wasm';
@@ -51,7 +52,7 @@ export async function loadPair(ctx: LoadContext): Promise<{ pair: ModelPair; rea
   post({ status: 'phase', id, phase: 'creating-sessions' });
   const t0 = performance.now();
   const created = await createOnBackend(
-    [{ file: dvitCard.onnx.file, bytes: bytes[0] }, { file: deitCard.onnx.file, bytes: bytes[1] }],
+    [{ file: dvitCard.onnx.file, bytes: bytes[0], externalData: src.externalData?.(dvitCard) }, { file: deitCard.onnx.file, bytes: bytes[1], externalData: src.externalData?.(deitCard) }],
     backend, gpu,
     (reason) => post({ status: 'backend', id, backend: 'wasm', adapter, fallbackReason: reason }),
   );
@@ -59,17 +60,24 @@ export async function loadPair(ctx: LoadContext): Promise<{ pair: ModelPair; rea
   const [dvit, deit] = created.sessions;
   const createMs = performance.now() - t0;
 
+  let baselines: Baseline[] = [];
   try {
+    src.sessionsCreated?.();
     const problems = [...checkCardAgainstSession(dvitCard, dvit), ...checkCardAgainstSession(deitCard, deit)];
     if (problems.length) throw new Error(`model card and ONNX graph disagree:\n${problems.join('\n')}`);
     if (dvitCard.labels.length !== deitCard.labels.length) throw new Error('DynamicViT and DeiT cards have different label sets');
+    const extra = await loadBaselines({
+      dvitCard, src, backend: created.backend, strict: created.allNodesOnGpu, gpu,
+      onProgress: (file, p) => post({ status: 'progress', id, file, ...p }),
+    });
+    baselines = extra.baselines;
 
     // One warm-up run each so that shader compilation is not part of any reported latency.
     post({ status: 'phase', id, phase: 'warming-up', fraction: 0, detail: 'compiling shaders: DeiT' });
     const size = dvitCard.preprocessing.crop_size;
     const dummy = new Float32Array(3 * size * size);
     const w0 = performance.now();
-    const pair: ModelPair = { backend: created.backend, dvit, deit, dvitCard, deitCard, gpu, gpuLost: lostRejection(gpu) };
+    const pair: MethodPair = { backend: created.backend, dvit, deit, dvitCard, deitCard, gpu, gpuLost: lostRejection(gpu), baselines: [] };
     const deitFirst = await runDeit(pair, dummy).catch((e: unknown) => {
       throw new Error(`${deitCard.onnx.file} failed its first run (does the graph match its card?): ${errText(e)}`);
     });
@@ -77,16 +85,21 @@ export async function loadPair(ctx: LoadContext): Promise<{ pair: ModelPair; rea
     const dvitFirst = await runDvit(pair, dummy, countsFor(dvitCard, dvitCard.pruning!.trained_keep_ratio)).catch((e: unknown) => {
       throw new Error(`${dvitCard.onnx.file} failed its first run (does the graph match its card?): ${errText(e)}`);
     });
+    if (baselines.length) post({ status: 'phase', id, phase: 'warming-up', fraction: 0.75, detail: 'compiling shaders: baselines' });
+    const warmed = await warmBaselines(pair, baselines, dummy);
+    pair.baselines = baselines = warmed.baselines;
     post({ status: 'phase', id, phase: 'warming-up', fraction: 1 });
     const ready: LoadedReady = {
       backend: created.backend, adapter, fallbackReason: created.fallbackReason ?? fallbackReason, allNodesOnGpu: created.allNodesOnGpu, gpuNote: created.gpuNote,
       dynamicvit: dvitCard, deit: deitCard,
+      baselines: baselines.map((b) => ({ key: b.key, card: b.card })), baselineNote: baselineNote([...extra.problems, ...warmed.problems]),
       timings: { createMs, warmupMs: performance.now() - w0, firstRunMs: { deit: deitFirst.ms, dynamicvit: dvitFirst.ms } },
     };
     if (recovery) ready.recovery = { reason: recovery.reason, message: recovery.message, ms: performance.now() - recovery.t0 };
     return { pair, ready };
   } catch (e) {
     await Promise.all(created.sessions.map((s) => s.release())).catch(() => undefined);
+    await releaseBaselines(baselines);
     throw e;
   }
 }

@@ -16,6 +16,10 @@ export interface ModelSource {
   dvitCard(): Promise<unknown>;
   twinCard(name: string): Promise<unknown>;
   bytes(card: ModelCard, onProgress: (file: string, p: DownloadProgress) => void): Promise<ArrayBuffer>;
+  /** a graph's external initializers (checkpoint imports: the checkpoint's tensors) */
+  externalData?(card: ModelCard): { path: string; data: Uint8Array }[];
+  /** both sessions exist: the source may drop what it held for them (and refuse a cancelled load) */
+  sessionsCreated?(): void;
 }
 
 async function fetchJson(url: string): Promise<unknown> {
@@ -44,7 +48,7 @@ export function fileSource(files: File[]): ModelSource {
     try {
       return JSON.parse(await f.text()) as unknown;
     } catch (e) {
-      throw new Error(`"${f.name}" is not valid JSON (${errText(e)})`);
+      throw new Error(`"${f.name}" is not valid JSON (${errText(e)})`, { cause: e });
     }
   };
   return {
@@ -60,7 +64,7 @@ export function fileSource(files: File[]): ModelSource {
     },
     async twinCard(name) {
       const f = byName.get(name);
-      if (!f) throw new Error(`the DynamicViT card names its DeiT twin "${name}", which is not among the chosen files (${names})`);
+      if (!f) throw new Error(`the DynamicViT card names "${name}", which is not among the chosen files (${names})`);
       return parse(f);
     },
     async bytes(card) {

@@ -38,6 +38,42 @@ export interface LoadFilesRequest {
   backend: Backend | 'auto';
 }
 
+/** Official PyTorch checkpoints (DynamicViT .pth and, optionally, its teacher), read in the worker (issue 11). */
+export interface LoadCheckpointsRequest {
+  type: 'load-checkpoints';
+  id: number;
+  files: File[];
+  /** the DynamicViT's trained keep ratio, as the user gave it (a checkpoint does not record it) */
+  rho: number;
+  /** folder URL of public/templates/ */
+  templatesUrl: string;
+  backend: Backend | 'auto';
+  /** store the files in the Origin Private File System once the pair is ready */
+  save: boolean;
+}
+
+/** A pair stored by an earlier import (see ImportedPair), loaded from the Origin Private File System. */
+export interface LoadImportRequest {
+  type: 'load-import';
+  id: number;
+  importId: string;
+  templatesUrl: string;
+  backend: Backend | 'auto';
+}
+
+/** Stop the checkpoint load `id` at its next cancel point (reading, parsing, session creation). */
+export interface CancelLoadRequest {
+  type: 'cancel-load';
+  id: number;
+}
+
+/** List the stored imports (after removing `remove`, if given). */
+export interface ImportsRequest {
+  type: 'imports';
+  id: number;
+  remove?: string;
+}
+
 export interface ClassifyRequest {
   type: 'classify';
   id: number;
@@ -69,9 +105,31 @@ export interface DebugRequest {
   action: 'lose-device' | 'memory';
 }
 
-export type ToWorker = LoadRequest | LoadFilesRequest | ClassifyRequest | BenchmarkRequest | CancelBenchmarkRequest | DebugRequest;
+/** One labelled image of an evaluation set (the page has already matched files to labels). */
+export interface EvalItem {
+  name: string;
+  image: Blob;
+  /** logit index of the true class */
+  label: number;
+}
 
-export type LoadPhase = 'probing' | 'downloading' | 'creating-sessions' | 'warming-up';
+/** Accuracy-speed curve: every item through DeiT once and through every pruning method at each keep ratio. */
+export interface EvaluateRequest {
+  type: 'evaluate';
+  id: number;
+  items: EvalItem[];
+  /** keep ratios of the pruning methods (DeiT runs once per image, at its key "1.0") */
+  rhos: number[];
+}
+
+export interface CancelEvaluateRequest {
+  type: 'cancel-evaluate';
+  id: number;
+}
+
+export type ToWorker = LoadRequest | LoadFilesRequest | LoadCheckpointsRequest | LoadImportRequest | CancelLoadRequest | ImportsRequest | ClassifyRequest | BenchmarkRequest | CancelBenchmarkRequest | DebugRequest | EvaluateRequest | CancelEvaluateRequest;
+
+export type LoadPhase = 'reading' | 'parsing' | 'probing' | 'downloading' | 'creating-sessions' | 'warming-up';
 
 export interface ProgressMessage {
   status: 'progress';
@@ -116,6 +174,10 @@ export interface ReadyMessage {
   wasmThreads: WasmThreads;
   dynamicvit: ModelCard;
   deit: ModelCard;
+  /** training-free baselines the DynamicViT card lists (same backend and device), in the card's order */
+  baselines: MethodInfo[];
+  /** why a listed baseline is not loaded (absent when all are) */
+  baselineNote?: string;
   timings: { createMs: number; warmupMs: number; firstRunMs: { dynamicvit: number; deit: number } };
   /** set when these sessions replace ones whose GPU device was lost */
   recovery?: { reason: string; message: string; ms: number };
@@ -146,7 +208,21 @@ export interface MemoryMessage {
 
 export interface ModelOutput {
   top5: Prediction[];
+  /** every class score (for "Save result") */
+  logits: number[];
   latencyMs: number;
+}
+
+/** A pruning method of the DynamicViT IO contract: "dynamicvit" or a baseline (key = card file stem, e.g. "attentive"). */
+export interface MethodInfo {
+  key: string;
+  card: ModelCard;
+}
+
+/** One pruning method's answer at the request's keep ratio. */
+export interface MethodOutput extends ModelOutput {
+  key: string;
+  kept: number[][];
 }
 
 export interface ResultMessage {
@@ -157,6 +233,8 @@ export interface ResultMessage {
   backend: Backend;
   dynamicvit: ModelOutput & { kept: number[][] };
   deit: ModelOutput;
+  /** the baselines at the same keep ratio, in the order of ReadyMessage.baselines ([] when the pair has none) */
+  baselines: MethodOutput[];
   /** where this classification's time went, in the worker (ms) */
   pipeline: PipelineTimings;
   /** the 224x224 crop the models saw (RGBA), sent only for a new image */
@@ -179,6 +257,8 @@ export interface PipelineTimings {
   /** model runs incl. reading the outputs back; deitMs is 0 when DeiT's result for this image was reused */
   deitMs: number;
   dvitMs: number;
+  /** all baseline runs together (0 without baselines) */
+  baselinesMs: number;
   /** top-5 of both models and the kept positions */
   postprocessMs: number;
   /** from the request's turn in the queue to the result message being ready */
@@ -220,6 +300,57 @@ export interface BenchResultMessage {
   speedup: number;
 }
 
+export interface EvalProgressMessage {
+  status: 'eval-progress';
+  id: number;
+  /** model runs done / planned (images x (DeiT + methods x ratios)) */
+  done: number;
+  total: number;
+  imagesDone: number;
+  failed: number;
+}
+
+/** {method: {rho: {top1, gflops, ms}}}, DeiT under "deit" at "1.0": the shape of models/evaluate_curve.py's curve.json */
+export type CurveJson = Record<string, Record<string, { top1: number; gflops: number; ms: number }>>;
+
+export interface EvalResultMessage {
+  status: 'eval-result';
+  id: number;
+  backend: Backend;
+  cancelled: boolean;
+  /** images evaluated (every method and ratio ran on each); a cancelled run counts the images it finished */
+  images: number;
+  /** items that could not be decoded, with the reason (not part of the curve) */
+  failed: { name: string; reason: string }[];
+  curve: CurveJson;
+  /** predicted class per evaluated image, in item order: {method: {rho: [index...]}} */
+  predictions: Record<string, Record<string, number[]>>;
+  /** names of the evaluated images, in the order of predictions */
+  names: string[];
+  seconds: number;
+}
+
+/** An imported checkpoint pair kept in the Origin Private File System (src/worker/importStore.ts). */
+export interface ImportedPair {
+  id: string;
+  title: string;
+  arch: string;
+  rho: number;
+  files: string[];
+  bytes: number;
+  savedAt: string;
+}
+
+export interface ImportsMessage {
+  status: 'imports';
+  id: number;
+  imports: ImportedPair[];
+  /** set when a just-loaded pair was stored */
+  saved?: ImportedPair;
+  /** why a just-loaded pair could not be stored (it stays loaded for this visit) */
+  saveError?: string;
+}
+
 export interface ErrorMessage {
   status: 'error';
   id: number;
@@ -237,4 +368,7 @@ export type FromWorker =
   | BenchResultMessage
   | DeviceLostMessage
   | MemoryMessage
+  | EvalProgressMessage
+  | EvalResultMessage
+  | ImportsMessage
   | ErrorMessage;

@@ -23,16 +23,18 @@ const NEEDS_CPU = /fallback to CPU EP has been explicitly disabled|cpu ep fallba
 export interface GraphBytes {
   file: string;
   bytes: ArrayBuffer | Uint8Array;
+  /** initializers stored outside the graph (checkpoint templates): onnxruntime-web's `externalData` option */
+  externalData?: { path: string; data: Uint8Array }[];
 }
 
 /** Sessions for several graphs, one at a time (the WebGPU EP refuses concurrent creation); all or none. */
 export async function createSessions(graphs: GraphBytes[], backend: Backend, strict: boolean, gpu: GpuHandle | null): Promise<ort.InferenceSession[]> {
   const out: ort.InferenceSession[] = [];
   try {
-    for (const { file, bytes } of graphs) {
+    for (const { file, bytes, externalData } of graphs) {
       const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
       out.push(
-        await ort.InferenceSession.create(data, sessionOptions(backend, strict, backend === 'webgpu' ? (gpu?.device ?? null) : null)).catch((e: unknown) => {
+        await ort.InferenceSession.create(data, { ...sessionOptions(backend, strict, backend === 'webgpu' ? (gpu?.device ?? null) : null), ...(externalData ? { externalData } : {}) }).catch((e: unknown) => {
           const msg = errText(e);
           throw CORRUPT_ONNX.test(msg) ? new Error(`"${file}" is not a valid ONNX model (onnxruntime: ${msg})`) : e;
         }),

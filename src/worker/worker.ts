@@ -5,6 +5,8 @@
  * ortEnv (ORT setup, wasm threads), gpuDevice + sessions (device, session options), runs (timed runs),
  * modelSources + load (cards, bytes, new sessions), decode + latestInput + classify (images), benchmark.
  */
+import { checkpointSource } from './checkpointSource.ts';
+import { importFiles, listImports, removeImport, saveImport } from './importStore.ts';
 import { memorySnapshot, watchWasmMemory } from './memoryProbe.ts';
 import { configureOrt, isOrtThread, ortVersion } from './ortEnv.ts';
 import { benchmarkBatches } from './pageBenchmark.ts';
@@ -12,18 +14,22 @@ import type { CurrentImage } from './classify.ts';
 import { classifyLatest } from './classify.ts';
 import { currentGpu, type GpuHandle } from './gpuDevice.ts';
 import { LatestInput } from './latestInput.ts';
+import { evaluateSet } from './evaluate.ts';
 import { loadPair } from './load.ts';
+import { releaseBaselines, type MethodPair } from './methods.ts';
 import { fileSource, urlSource, type ModelSource } from './modelSources.ts';
 import type { Backend, FromWorker, ReadyMessage, ToWorker } from './protocol.ts';
-import { countsFor, DeviceLostError, type ModelPair } from './runs.ts';
+import { countsFor, DeviceLostError } from './runs.ts';
 import { errText } from './sessions.ts';
 import type { Warmed } from './benchmark.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-interface Loaded extends ModelPair {
+type LoadKind = 'load' | 'load-files' | 'load-checkpoints' | 'load-import';
+
+interface Loaded extends MethodPair {
   /** how to load the same pair again (after a device loss) */
-  origin: { id: number; request: 'load' | 'load-files'; src: ModelSource; choice: Backend | 'auto' };
+  origin: { id: number; request: LoadKind; src: ModelSource; choice: Backend | 'auto' };
 }
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, transfer);
@@ -32,6 +38,8 @@ let model: Loaded | null = null;
 const inputs = new LatestInput<CurrentImage>();
 let latestClassifyId = -1;
 let cancelBenchId = -1;
+let cancelEvalId = -1;
+let cancelLoadId = -1;
 /** Input shapes the current sessions have run (shaders compiled): the benchmark warms up only new ones. */
 const warmed: Warmed = new Set();
 
@@ -60,14 +68,14 @@ function onDeviceLost(g: GpuHandle, info: GPUDeviceLostInfo): void {
 }
 
 /** Loads a pair and swaps it in: until it is ready (and whenever anything about it is wrong) the previous model stays. */
-async function load(id: number, request: 'load' | 'load-files', src: ModelSource, choice: Backend | 'auto', recovery?: { reason: string; message: string; t0: number }): Promise<void> {
+async function load(id: number, request: LoadKind, src: ModelSource, choice: Backend | 'auto', recovery?: { reason: string; message: string; t0: number }): Promise<void> {
   const { pair, ready } = await loadPair({ id, src, choice, post, gpu: () => currentGpu(onDeviceLost), recovery });
   const previous = model;
   model = { ...pair, origin: { id, request, src, choice } };
   inputs.invalidate(); // the current image is prepared again for the new model (bridge.ts re-classifies)
   warmed.clear();
   warmed.add('deit:1').add(`dvit:1:${countsFor(pair.dvitCard, pair.dvitCard.pruning!.trained_keep_ratio).join(',')}`);
-  if (previous) await Promise.all([previous.dvit.release(), previous.deit.release()]).catch(() => undefined);
+  if (previous) await Promise.all([previous.dvit.release(), previous.deit.release(), releaseBaselines(previous.baselines)]).catch(() => undefined);
   const msg: ReadyMessage = { status: 'ready', id, ortVersion: ortVersion(), wasmThreads, ...ready };
   if (recovery) msg.recovery = { reason: recovery.reason, message: recovery.message, ms: performance.now() - recovery.t0 };
   post(msg);
@@ -92,6 +100,38 @@ async function benchmark(req: Extract<ToWorker, { type: 'benchmark' }>): Promise
     return;
   }
   post({ ...result, threads: wasmThreads.threads });
+}
+
+/** Not one queue job: each image is one (evaluate.ts), so the page's classifications run in between. */
+async function evaluate(req: Extract<ToWorker, { type: 'evaluate' }>): Promise<void> {
+  const m = model;
+  if (!m) throw new Error('no model loaded');
+  const result = await evaluateSet(m, req, {
+    enqueue,
+    cancelled: () => cancelEvalId === req.id,
+    current: () => model,
+    progress: (p) => post({ status: 'eval-progress', id: req.id, ...p }),
+  });
+  post({ status: 'eval-result', id: req.id, ...result });
+}
+
+/** Official checkpoints (issue 11): read and matched to a template in the worker, then stored in OPFS if asked. */
+async function loadCheckpoints(req: Extract<ToWorker, { type: 'load-checkpoints' | 'load-import' }>): Promise<void> {
+  const stored = req.type === 'load-import' ? await importFiles(req.importId) : null;
+  const files = stored ? stored.files : (req as Extract<ToWorker, { type: 'load-checkpoints' }>).files;
+  const rho = stored ? stored.meta.rho : (req as Extract<ToWorker, { type: 'load-checkpoints' }>).rho;
+  const src = checkpointSource(files, rho, req.templatesUrl, { id: req.id, post, cancelled: () => cancelLoadId === req.id });
+  await enqueue(() => load(req.id, req.type, src, req.backend));
+  if (req.type !== 'load-checkpoints' || !req.save || !model) return;
+  // not a queue job: writing hundreds of MB to disk must not hold up classifications
+  const meta = { title: model.dvitCard.display_name, arch: model.dvitCard.architecture.arch, rho };
+  const saved = await saveImport(files, meta).catch((e: unknown) => errText(e));
+  post({ status: 'imports', id: req.id, imports: await listImports(), ...(typeof saved === 'string' ? { saveError: saved } : { saved }) });
+}
+
+async function imports(req: Extract<ToWorker, { type: 'imports' }>): Promise<void> {
+  if (req.remove) await removeImport(req.remove);
+  post({ status: 'imports', id: req.id, imports: await listImports() });
 }
 
 function debug(req: Extract<ToWorker, { type: 'debug' }>): void {
@@ -125,6 +165,16 @@ function onMessage(ev: MessageEvent<ToWorker>): void {
     case 'load-files':
       void enqueue(() => load(req.id, 'load-files', fileSource(req.files), req.backend)).catch(fail);
       break;
+    case 'load-checkpoints':
+    case 'load-import':
+      void loadCheckpoints(req).catch(fail);
+      break;
+    case 'cancel-load':
+      cancelLoadId = req.id;
+      break;
+    case 'imports':
+      void imports(req).catch(fail);
+      break;
     case 'classify':
       latestClassifyId = req.id;
       if (req.image) inputs.offer(req.id, req.image, req.name ?? 'image');
@@ -135,6 +185,12 @@ function onMessage(ev: MessageEvent<ToWorker>): void {
       break;
     case 'cancel-benchmark':
       cancelBenchId = req.id;
+      break;
+    case 'evaluate':
+      void evaluate(req).catch(fail);
+      break;
+    case 'cancel-evaluate':
+      cancelEvalId = req.id;
       break;
     case 'debug':
       if (!DEBUG) {
