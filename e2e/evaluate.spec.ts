@@ -67,11 +67,11 @@ test("Evaluate on the shipped subset: the page's predictions, top-1 and GFLOPs e
   // the chart: one focusable point per (method, rho), values on focus; the latency axis plots the same points
   const pts = page.getByTestId('curve-chart-gflops').getByTestId('curve-point');
   await expect(pts).toHaveCount(points);
+  await page.getByTestId('evaluate').screenshot({ path: `${SHOTS}curve.png` });
   await pts.first().focus();
   await expect(page.getByTestId('curve-tooltip')).toContainText(/top-1 [\d.]+%, [\d.]+ GFLOPs/);
   await page.keyboard.press('Tab');
   await expect(page.getByTestId('curve-tooltip')).toBeVisible();
-  await page.getByTestId('evaluate').screenshot({ path: `${SHOTS}curve.png` });
   await page.getByTestId('curve-axis-ms').check();
   await expect(page.getByTestId('curve-chart-ms').getByTestId('curve-point')).toHaveCount(points);
   expect(await errors()).toEqual([]);

@@ -73,9 +73,7 @@ function RhoPrompt({ files }: { files: File[] }) {
   const cancel = useStore((s) => s.cancelCheckpoints);
   return (
     <div className="ckpt-prompt" data-testid="checkpoint-prompt">
-      <p className="small">
-        {files.map((f) => `${f.name} (${formatBytes(f.size)})`).join(', ')}
-      </p>
+      <p className="small">{files.map((f) => `${f.name} (${formatBytes(f.size)})`).join(', ')}</p>
       <label className="small">
         Keep ratio the DynamicViT was trained with (a checkpoint does not record it; the release name says it, e.g. “/0.7”):{' '}
         <select value={rho} onChange={(e) => setRho(Number(e.target.value))} data-testid="checkpoint-rho">
@@ -138,9 +136,9 @@ function ImportNote() {
   ) : null;
 }
 
+/** Pairs stored in this browser (they are loaded from the Model menu); each can be removed. */
 function ImportedList() {
   const imports = useStore((s) => s.imports);
-  const load = useStore((s) => s.loadImport);
   const remove = useStore((s) => s.removeImport);
   const busy = useStore((s) => s.userLoading || s.status !== 'ready');
   if (!imports.length) return null;
@@ -148,10 +146,7 @@ function ImportedList() {
     <ul className="small imported" data-testid="imported-list">
       {imports.map((p) => (
         <li key={p.id} data-testid="imported-pair" data-import-id={p.id}>
-          {p.title} · ρ {p.rho} · {formatBytes(p.bytes)}{' '}
-          <button type="button" disabled={busy} onClick={() => load(p.id)} data-testid="imported-load">
-            Load
-          </button>{' '}
+          {p.title} · ρ {p.rho} · {formatBytes(p.bytes)} · in the Model menu{' '}
           <button type="button" disabled={busy} onClick={() => remove(p.id)} data-testid="imported-remove">
             Remove
           </button>

@@ -123,7 +123,7 @@ function Results() {
     <div className="eval-results" data-testid="eval-result" data-images={r.images} data-failed={r.failed.length} data-skipped={r.skipped.length} data-cancelled={r.cancelled}>
       <p className="small" data-testid="eval-summary">
         {r.cancelled ? 'Cancelled: ' : ''}
-        <strong>{r.images}</strong> image{r.images === 1 ? '' : 's'} of {r.set} evaluated on {r.backend} in {r.seconds.toFixed(1)} s
+        <strong>{r.images}</strong> image{r.images === 1 ? '' : 's'} evaluated on {r.backend} in {r.seconds.toFixed(1)} s · set: {r.set}
         {r.how && <> · labels from {r.how}</>}
         {' · '}
         <span className={r.failed.length ? 'bad' : ''}>{r.failed.length} could not be decoded</span> · <span className={r.skipped.length ? 'bad' : ''}>{r.skipped.length} skipped (unlabelled or unreadable)</span>

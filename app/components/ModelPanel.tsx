@@ -1,11 +1,16 @@
 import { stageBlocks, type Architecture } from '../../src/engine/modelCard.ts';
 import { useStore } from '../store/index.ts';
 
+/** Option values of imported checkpoint pairs in the model menu (CheckpointImport.tsx stores them). */
+const IMPORT = 'import:';
+
 export function ModelPicker() {
   const index = useStore((s) => s.index);
   const modelId = useStore((s) => s.modelId);
   const indexError = useStore((s) => s.indexError);
   const selectModel = useStore((s) => s.selectModel);
+  const imports = useStore((s) => s.imports);
+  const loadImport = useStore((s) => s.loadImport);
   const backendChoice = useStore((s) => s.backendChoice);
   const setBackendChoice = useStore((s) => s.setBackendChoice);
   const status = useStore((s) => s.status);
@@ -17,13 +22,22 @@ export function ModelPicker() {
     <div className="picker-row">
       <label>
         Model{' '}
-        <select value={modelId ?? ''} disabled={busy} onChange={(e) => selectModel(e.target.value)} data-testid="model-picker">
+        <select value={modelId ?? ''} disabled={busy} onChange={(e) => (e.target.value.startsWith(IMPORT) ? loadImport(e.target.value.slice(IMPORT.length)) : selectModel(e.target.value))} data-testid="model-picker">
           {!known && modelId && <option value={modelId}>{modelId}</option>}
           {models.map((m) => (
             <option key={m.id} value={m.id}>
               {m.title || m.id} ({m.kind})
             </option>
           ))}
+          {imports.length > 0 && (
+            <optgroup label="Imported checkpoints (stored in this browser)">
+              {imports.map((p) => (
+                <option key={p.id} value={`${IMPORT}${p.id}`} data-testid="model-picker-import">
+                  {p.title}
+                </option>
+              ))}
+            </optgroup>
+          )}
         </select>
       </label>
       <label>

@@ -9,7 +9,10 @@ export function SaveResult() {
   const deit = useStore((s) => s.deitCard);
   if (!result || !dvit || !deit) return null;
   const save = () => {
-    const json = savedResult(image ?? 'image', result, { dynamicvit: dvit.display_name || dvit.name, deit: deit.display_name || deit.name });
+    const json = savedResult(image ?? 'image', result, {
+      dynamicvit: dvit.display_name || dvit.name,
+      deit: deit.display_name || deit.name,
+    });
     const url = URL.createObjectURL(new Blob([JSON.stringify(json, null, 1)], { type: 'application/json' }));
     const a = document.createElement('a');
     a.href = url;

@@ -1,6 +1,8 @@
 import { useStore } from '../store/index.ts';
 
 const PHASE_TEXT = {
+  reading: 'Reading checkpoints…',
+  parsing: 'Parsing checkpoints…',
   probing: 'Probing WebGPU…',
   downloading: 'Downloading models…',
   'creating-sessions': 'Creating ONNX Runtime sessions…',

@@ -63,7 +63,15 @@ export const createCheckpointSlice: StateCreator<Store, [], [], CheckpointSlice>
     if (!files || get().userLoading || get().status !== 'ready') return;
     const id = engine.newId();
     set({ ...idle, ckptLoadId: id, ckptPhase: 'reading', userLoadId: id, userLoading: true, error: null, importNote: null });
-    engine.send({ type: 'load-checkpoints', id, files, rho: get().ckptRho, templatesUrl: TEMPLATES_URL, backend: get().backendChoice, save: true });
+    engine.send({
+      type: 'load-checkpoints',
+      id,
+      files,
+      rho: get().ckptRho,
+      templatesUrl: TEMPLATES_URL,
+      backend: get().backendChoice,
+      save: true,
+    });
   },
   cancelCheckpoints: () => {
     const id = get().ckptLoadId;

@@ -52,7 +52,8 @@ async function readFile(file: File, hooks: CheckpointLoadHooks): Promise<Uint8Ar
   const reader = file.stream().getReader();
   let at = 0;
   let reported = 0;
-  const report = (done: boolean) => hooks.post({ status: 'progress', id: hooks.id, file: file.name, loaded: at, total: file.size, fromCache: false, done });
+  const report = (done: boolean) =>
+    hooks.post({ status: 'progress', id: hooks.id, file: file.name, loaded: at, total: file.size, fromCache: false, done });
   report(false);
   for (;;) {
     const { done, value } = await reader.read();
@@ -80,7 +81,10 @@ async function loadTemplates(templatesUrl: string) {
     index.templates.map(async (t) => {
       const base = new URL(`${t.path}/`, templatesUrl).href;
       const [dvit, deit] = await Promise.all([fetchJson(`${base}dynamicvit.json`), fetchJson(`${base}deit.json`)]);
-      const cards = { dynamicvit: parseTemplateCard(dvit, 'dynamicvit', `${t.path}/dynamicvit.json`), deit: parseTemplateCard(deit, 'deit', `${t.path}/deit.json`) };
+      const cards = {
+        dynamicvit: parseTemplateCard(dvit, 'dynamicvit', `${t.path}/dynamicvit.json`),
+        deit: parseTemplateCard(deit, 'deit', `${t.path}/deit.json`),
+      };
       return { folder: t.path, cards, infos: templatePair(t.path, cards) };
     }),
   );
@@ -139,15 +143,20 @@ export function checkpointSource(files: File[], rho: number, templatesUrl: strin
       const p = await get();
       const template = card.family === 'dynamicvit' ? p.templates.dynamicvit : p.templates.deit;
       const url = new URL(`${p.folder}/${template.onnx.file}`, templatesUrl).href;
-      return fetchModelBytes(url, template.onnx, (progress) => onProgress(`${p.folder}/${template.onnx.file}`, progress)).catch((e: unknown) => {
-        throw new Error(`the ${p.folder} template could not be read (${errText(e)})`);
-      });
+      return fetchModelBytes(url, template.onnx, (progress) => onProgress(`${p.folder}/${template.onnx.file}`, progress)).catch(
+        (e: unknown) => {
+          throw new Error(`the ${p.folder} template could not be read (${errText(e)})`);
+        },
+      );
     },
     externalData(card): ExternalDataFile[] {
       checkCancel();
       if (!current) throw new Error('the checkpoints were not read yet');
       const side = card.family === 'dynamicvit' ? current.plan.dynamicvit : current.plan.deit;
-      return externalDataFiles(side.file.tensors, side.template.stateDict.map((e) => e.name));
+      return externalDataFiles(
+        side.file.tensors,
+        side.template.stateDict.map((e) => e.name),
+      );
     },
     sessionsCreated() {
       prepared = null; // the sessions hold their own copies: drop the checkpoint bytes

@@ -48,7 +48,7 @@ export async function classifyLatest(m: ModelPair & { baselines?: Baseline[] }, 
     const o = await runBaseline(m, b, tensorFor(img, b.card), counts);
     baselinesMs += o.ms;
     const p1 = performance.now();
-    baselines.push({ key: b.key, top5: predictions(o.logits, b.card.labels), latencyMs: o.ms, kept: o.kept });
+    baselines.push({ key: b.key, top5: predictions(o.logits, b.card.labels), logits: Array.from(o.logits), latencyMs: o.ms, kept: o.kept });
     postMs += performance.now() - p1;
   }
   const t = fresh ? img.input.timings : { sniffMs: 0, decodeMs: 0, pixelsMs: 0, preprocessMs: 0 };

@@ -44,7 +44,7 @@ export async function saveImport(files: File[], meta: Omit<ImportedPair, 'id' | 
     return entry;
   } catch (e) {
     await dir.removeEntry(id, { recursive: true }).catch(() => undefined);
-    throw new Error(describeSaveError(e, bytes));
+    throw new Error(describeSaveError(e, bytes), { cause: e });
   }
 }
 
@@ -56,7 +56,9 @@ export async function listImports(): Promise<ImportedPair[]> {
   for await (const [name, handle] of entries) {
     if (handle.kind !== 'directory') continue;
     try {
-      const meta = JSON.parse(await (await (await (handle as FileSystemDirectoryHandle).getFileHandle(META)).getFile()).text()) as ImportedPair;
+      const meta = JSON.parse(
+        await (await (await (handle as FileSystemDirectoryHandle).getFileHandle(META)).getFile()).text(),
+      ) as ImportedPair;
       if (meta.id === name) out.push(meta);
     } catch {
       // a save that never finished: no meta.json; removed on the next save of the same id, never listed
