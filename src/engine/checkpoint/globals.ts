@@ -12,7 +12,14 @@ const STORAGE_TYPES: Record<string, TensorDtype> = {
 export const ORDERED_DICT = 'collections.OrderedDict';
 export const REBUILD_TENSOR_V2 = 'torch._utils._rebuild_tensor_v2';
 export const REBUILD_PARAMETER = 'torch._utils._rebuild_parameter';
-const CALLABLES = new Set([ORDERED_DICT, REBUILD_TENSOR_V2, REBUILD_PARAMETER]);
+/**
+ * The training `args` the official train scripts save beside the weights (DynamicViT's utils.save_model, timm's
+ * checkpoint saver). Not on torch.load(weights_only=True)'s default list: PyTorch's advice for such files is
+ * add_safe_globals([argparse.Namespace]), which is what this does. It is read as inert data (its attribute dict);
+ * nothing is constructed or called.
+ */
+export const ARGPARSE_NAMESPACE = 'argparse.Namespace';
+const CALLABLES = new Set([ORDERED_DICT, REBUILD_TENSOR_V2, REBUILD_PARAMETER, ARGPARSE_NAMESPACE]);
 
 /** Element types torch.load(weights_only=True) would read but the page's float32 graphs cannot use. */
 const OTHER_STORAGE_DTYPES: Record<string, string> = {

@@ -11,6 +11,9 @@ export class PyDict {
   readonly map = new Map<PyKey, PyValue>();
 }
 
+/** An argparse.Namespace: its attributes, filled by BUILD. */
+export class PyNamespace extends PyDict {}
+
 /** A name from the allow-list (globals.ts), pushed by GLOBAL; only REDUCE on the allow-list gives it meaning. */
 export class PyGlobal {
   constructor(readonly name: string) {}

@@ -1,6 +1,6 @@
 import { CheckpointError } from './errors.ts';
-import { ORDERED_DICT, REBUILD_PARAMETER, REBUILD_TENSOR_V2, resolveGlobal } from './globals.ts';
-import { PyDict, PyGlobal, PyStorageType, PyTuple, StorageRef, TensorRef, type PyKey, type PyValue } from './pyValues.ts';
+import { ARGPARSE_NAMESPACE, ORDERED_DICT, REBUILD_PARAMETER, REBUILD_TENSOR_V2, resolveGlobal } from './globals.ts';
+import { PyDict, PyGlobal, PyNamespace, PyStorageType, PyTuple, StorageRef, TensorRef, type PyKey, type PyValue } from './pyValues.ts';
 
 /** Bounds on what a hostile pickle can make the reader hold. A state dict's data.pkl is tens of kilobytes. */
 export const PICKLE_LIMITS = {
@@ -59,18 +59,26 @@ class Machine {
           this.push(this.reduce(func, args.items, at));
           break;
         }
-        case 0x81: // NEWOBJ: only OrderedDict (cls.__new__ of an allowed class)
+        case 0x81: // NEWOBJ: only OrderedDict and argparse.Namespace (cls.__new__ of an allowed class)
           {
             this.pop(at);
             const cls = this.pop(at);
-            if (!(cls instanceof PyGlobal) || cls.name !== ORDERED_DICT) this.fail(at, `NEWOBJ of ${describe(cls)} is not allowed`);
-            this.push(new PyDict());
+            if (!(cls instanceof PyGlobal) || (cls.name !== ORDERED_DICT && cls.name !== ARGPARSE_NAMESPACE)) {
+              this.fail(at, `NEWOBJ of ${describe(cls)} is not allowed`);
+            }
+            this.push(cls.name === ARGPARSE_NAMESPACE ? new PyNamespace() : new PyDict());
           }
           break;
         case 0x62: {
-          // BUILD: only the OrderedDict attribute dict torch.save adds (_metadata), which is dropped
-          this.pop(at);
-          if (!(this.top(at) instanceof PyDict)) this.fail(at, `BUILD on ${describe(this.top(at))} is not allowed`);
+          // BUILD: a Namespace's attribute dict is kept; the OrderedDict attribute dict torch.save adds
+          // (_metadata) is dropped
+          const state = this.pop(at);
+          const target = this.top(at);
+          if (!(target instanceof PyDict)) this.fail(at, `BUILD on ${describe(target)} is not allowed`);
+          if (target instanceof PyNamespace) {
+            if (!(state instanceof PyDict)) this.fail(at, 'argparse.Namespace state is not a dict');
+            for (const [k, v] of state.map) target.map.set(k, v);
+          }
           break;
         }
         case 0x51: // BINPERSID
