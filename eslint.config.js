@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/work/', 'public/', '.venv/', 'test-results/', 'playwright-report/'] },
+  { ignores: ['dist/', 'node_modules/', 'bench/work/', 'public/', '.venv/', 'test-results/', 'playwright-report/', '.cache/', 'runs/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -29,7 +29,12 @@ export default defineConfig({
       name: 'webgpu',
       // reliability.spec.ts: bad inputs, user models, concurrency, memory (issue 6); precise heap sizes for the memory bound
       testMatch: /(webgpu|reliability|gpu-session|memory)\.spec\.ts/,
-      use: { launchOptions: { executablePath: CHROMIUM, args: ['--enable-unsafe-webgpu', '--enable-precise-memory-info', '--js-flags=--expose-gc', ...BASE_ARGS] } },
+      use: {
+        launchOptions: {
+          executablePath: CHROMIUM,
+          args: ['--enable-unsafe-webgpu', '--enable-precise-memory-info', '--js-flags=--expose-gc', ...BASE_ARGS],
+        },
+      },
     },
     {
       name: 'wasm-fallback',

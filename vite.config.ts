@@ -31,8 +31,7 @@ function cspPlugin(dev: boolean): Plugin {
     name: 'dynamicvit-csp',
     transformIndexHtml: {
       order: 'pre',
-      handler: (html) =>
-        html.replace('<!--CSP-->', `<meta http-equiv="Content-Security-Policy" content="${csp(dev)}" />`),
+      handler: (html) => html.replace('<!--CSP-->', `<meta http-equiv="Content-Security-Policy" content="${csp(dev)}" />`),
     },
   };
 }

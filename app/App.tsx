@@ -22,8 +22,8 @@ function Tagline() {
   const where = card ? `before blocks ${card.architecture.pruning_locations.join(', ')}` : 'between transformer blocks';
   return (
     <p className="muted small" data-testid="tagline">
-      Token sparsification (Rao et al., NeurIPS 2021): learned predictors {where} drop uninformative patch tokens. See which ones, and time it against the
-      full model{twin ? ` (${twin.display_name})` : ''} on your GPU.
+      Token sparsification (Rao et al., NeurIPS 2021): learned predictors {where} drop uninformative patch tokens. See which ones, and time
+      it against the full model{twin ? ` (${twin.display_name})` : ''} on your GPU.
     </p>
   );
 }
@@ -80,8 +80,8 @@ export function App() {
         </div>
       </main>
       <footer className="muted small">
-        Everything runs locally: ONNX Runtime Web ({'WebGPU / WebAssembly'}) in a worker; models, wasm and samples are served by this page's origin, and a
-        Content-Security-Policy forbids any other.
+        Everything runs locally: ONNX Runtime Web ({'WebGPU / WebAssembly'}) in a worker; models, wasm and samples are served by this page's
+        origin, and a Content-Security-Policy forbids any other.
       </footer>
     </>
   );

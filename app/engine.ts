@@ -12,11 +12,16 @@ let nextId = 1;
 
 function get(): Worker {
   if (!worker) {
-    worker = new Worker(new URL('../src/worker/worker.ts', import.meta.url), { type: 'module', name: `dynamicvit-inference${isDebug ? ':debug' : ''}` });
+    worker = new Worker(new URL('../src/worker/worker.ts', import.meta.url), {
+      type: 'module',
+      name: `dynamicvit-inference${isDebug ? ':debug' : ''}`,
+    });
     worker.onmessage = (ev: MessageEvent<FromWorker>) => listeners.forEach((l) => l(ev.data));
     worker.onerror = (ev) => {
       ev.preventDefault();
-      listeners.forEach((l) => l({ status: 'error', id: -1, request: 'load', message: `worker failed to start: ${ev.message || 'unknown error'}` }));
+      listeners.forEach((l) =>
+        l({ status: 'error', id: -1, request: 'load', message: `worker failed to start: ${ev.message || 'unknown error'}` }),
+      );
     };
   }
   return worker;

@@ -27,13 +27,19 @@ export async function fetchManifest(modelId: string): Promise<ShippedManifest | 
 const SAFE_NAME = /^[\w][\w.-]*$/;
 
 /** The manifest's images fetched as blobs (8 at a time), in manifest order. */
-export async function shippedSet(modelId: string, manifest: ShippedManifest, classes: number, onProgress: (done: number, total: number) => void): Promise<EvalSet> {
+export async function shippedSet(
+  modelId: string,
+  manifest: ShippedManifest,
+  classes: number,
+  onProgress: (done: number, total: number) => void,
+): Promise<EvalSet> {
   const skipped: EvalSet['skipped'] = [];
   const wanted: { file: string; label: number; at: number }[] = [];
   manifest.images.forEach((e, at) => {
     const file = typeof e?.file === 'string' ? e.file : String(e?.file);
     if (!SAFE_NAME.test(file)) skipped.push({ name: file, reason: 'not a plain file name in the set folder' });
-    else if (!Number.isInteger(e.label_index) || e.label_index < 0 || e.label_index >= classes) skipped.push({ name: file, reason: `label_index ${String(e.label_index)} is not a class of this model (0..${classes - 1})` });
+    else if (!Number.isInteger(e.label_index) || e.label_index < 0 || e.label_index >= classes)
+      skipped.push({ name: file, reason: `label_index ${String(e.label_index)} is not a class of this model (0..${classes - 1})` });
     else wanted.push({ file, label: e.label_index, at });
   });
   const base = manifestUrl(modelId);
@@ -65,7 +71,8 @@ export interface PathFile {
 }
 
 /** Files of a picked folder (<input webkitdirectory>): paths relative to the folder chosen. */
-export const pickedFiles = (list: FileList): PathFile[] => Array.from(list, (file) => ({ path: file.webkitRelativePath || file.name, file }));
+export const pickedFiles = (list: FileList): PathFile[] =>
+  Array.from(list, (file) => ({ path: file.webkitRelativePath || file.name, file }));
 
 /** Files of dropped folders and files, recursively (FileSystemEntry API). */
 export async function droppedFiles(items: DataTransferItemList): Promise<PathFile[]> {

@@ -5,7 +5,10 @@ import { runnerImport } from 'vite';
 
 /** The cross-origin isolation headers the app is served with (vite.config.ts): the harness and the app check get them too. */
 export async function isolationHeaders() {
-  const { module } = await runnerImport(fileURLToPath(new URL('../vite.config.ts', import.meta.url)), { configFile: false, logLevel: 'silent' });
+  const { module } = await runnerImport(fileURLToPath(new URL('../vite.config.ts', import.meta.url)), {
+    configFile: false,
+    logLevel: 'silent',
+  });
   return { ...module.ISOLATION_HEADERS };
 }
 

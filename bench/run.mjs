@@ -13,7 +13,19 @@
 // Writes results.json, results.md, chart.svg to --out and the table into bench/README.md.
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir, totalmem, hostname } from 'node:os';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, readdirSync, lstatSync, unlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  readdirSync,
+  lstatSync,
+  unlinkSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -24,14 +36,37 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = join(ROOT, 'bench/work');
 const PY = join(ROOT, '.venv/bin/python');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 // ------------------------------------------------------------------------------------------------ CLI
 function parseArgs(argv) {
   const o = {
-    models: null, backends: 'webgpu,wasm1,wasm,native', rhos: '0.7', batches: '1,8,32', batchesFor: '', runs: 20, maxSecondsPerCell: 60,
-    out: 'bench/results', appCheck: true, heavyMs: 10_000, skip: [], maxMinutesPerCombo: Infinity, overhead: true, appRuns: null,
-    variants: false, overheadRuns: 10, build: true, readme: true, appBatches: '1,8', tierUpSeconds: 5,
+    models: null,
+    backends: 'webgpu,wasm1,wasm,native',
+    rhos: '0.7',
+    batches: '1,8,32',
+    batchesFor: '',
+    runs: 20,
+    maxSecondsPerCell: 60,
+    out: 'bench/results',
+    appCheck: true,
+    heavyMs: 10_000,
+    skip: [],
+    maxMinutesPerCombo: Infinity,
+    overhead: true,
+    appRuns: null,
+    variants: false,
+    overheadRuns: 10,
+    build: true,
+    readme: true,
+    appBatches: '1,8',
+    tierUpSeconds: 5,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -47,17 +82,25 @@ function parseArgs(argv) {
     else if (a === '--out') o.out = val();
     else if (a === '--no-app-check') o.appCheck = false;
     else if (a === '--heavy-ms') o.heavyMs = Number(val());
-    else if (a === '--tier-up-seconds') o.tierUpSeconds = Number(val()); // DeiT warm-up runs after load while wasm tiers up
-    else if (a === '--skip') o.skip = val().split(',').filter(Boolean); // model:backend, e.g. deit-s-random:webgpu
+    else if (a === '--tier-up-seconds')
+      o.tierUpSeconds = Number(val()); // DeiT warm-up runs after load while wasm tiers up
+    else if (a === '--skip')
+      o.skip = val().split(',').filter(Boolean); // model:backend, e.g. deit-s-random:webgpu
     else if (a === '--max-minutes-per-combo') o.maxMinutesPerCombo = Number(val());
     else if (a === '--variants') o.variants = true;
     else if (a === '--no-overhead') o.overhead = false;
     else if (a === '--app-runs') o.appRuns = Number(val());
-    else if (a === '--app-batches') o.appBatches = val(); // batch sizes chosen in the app's panel (cross-check)
+    else if (a === '--app-batches')
+      o.appBatches = val(); // batch sizes chosen in the app's panel (cross-check)
     else if (a === '--no-build') o.build = false;
     else if (a === '--no-readme') o.readme = false;
     else if (a === '-h' || a === '--help') {
-      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 14).join('\n'));
+      console.log(
+        readFileSync(fileURLToPath(import.meta.url), 'utf8')
+          .split('\n')
+          .slice(1, 14)
+          .join('\n'),
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -67,7 +110,11 @@ const opts = parseArgs(process.argv.slice(2));
 const rhos = opts.rhos.split(',').map(Number);
 const backends = opts.backends.split(',').filter(Boolean);
 const batches = opts.batches.split(',').map(Number);
-const BROWSER = { webgpu: { backend: 'webgpu', threads: null }, wasm: { backend: 'wasm', threads: null }, wasm1: { backend: 'wasm', threads: 1 } };
+const BROWSER = {
+  webgpu: { backend: 'webgpu', threads: null },
+  wasm: { backend: 'wasm', threads: null },
+  wasm1: { backend: 'wasm', threads: 1 },
+};
 for (const b of backends) if (!BROWSER[b] && b !== 'native') throw new Error(`unknown backend ${b} (webgpu, wasm, wasm1, native)`);
 const log = (...a) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
@@ -115,9 +162,23 @@ function ensureDeitSRandom() {
   if (schema !== null && schema === wanted && existsSync(join(out, 'deit.json'))) return out;
   const ck = join(WORK, 'ckpt');
   sh(PY, ['bench/make_checkpoints.py', '--out', relative(ROOT, ck)]);
-  sh('bash', ['scripts/py.sh', '-m', 'models.export', '--dynamicvit', join(ck, 'dynamicvit_small_random.pth'),
-    '--deit', join(ck, 'deit_small_random.pth'), '--out', out, '--kind', 'fixture', '--name', 'deit-s-random',
-    '--title', 'DeiT-S / DynamicViT-S (random weights, bench only)']);
+  sh('bash', [
+    'scripts/py.sh',
+    '-m',
+    'models.export',
+    '--dynamicvit',
+    join(ck, 'dynamicvit_small_random.pth'),
+    '--deit',
+    join(ck, 'deit_small_random.pth'),
+    '--out',
+    out,
+    '--kind',
+    'fixture',
+    '--name',
+    'deit-s-random',
+    '--title',
+    'DeiT-S / DynamicViT-S (random weights, bench only)',
+  ]);
   return out;
 }
 
@@ -135,16 +196,32 @@ function prepareSet(id) {
   }
   if (opts.variants) {
     const nopred = join(dir, 'dynamicvit-nopred.onnx');
-    if (!existsSync(nopred) || statSync(nopred).mtimeMs < statSync(join(src, 'dynamicvit.onnx')).mtimeMs) sh(PY, ['bench/variants.py', src, '--out', dir, '--no-static']);
+    if (!existsSync(nopred) || statSync(nopred).mtimeMs < statSync(join(src, 'dynamicvit.onnx')).mtimeMs)
+      sh(PY, ['bench/variants.py', src, '--out', dir, '--no-static']);
   }
-  return { id, src, dir, dvitCard: JSON.parse(readFileSync(join(src, 'dynamicvit.json'), 'utf8')), deitCard: JSON.parse(readFileSync(join(src, 'deit.json'), 'utf8')) };
+  return {
+    id,
+    src,
+    dir,
+    dvitCard: JSON.parse(readFileSync(join(src, 'dynamicvit.json'), 'utf8')),
+    deitCard: JSON.parse(readFileSync(join(src, 'deit.json'), 'utf8')),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------- native
 function runNative(sets, rulesOf) {
   const out = join(WORK, 'results/native.json');
-  const args = ['bench/native_reference.py', '--rhos', rhos.join(','), '--runs', String(opts.runs),
-    '--max-seconds-per-cell', String(opts.maxSecondsPerCell), '--out', out];
+  const args = [
+    'bench/native_reference.py',
+    '--rhos',
+    rhos.join(','),
+    '--runs',
+    String(opts.runs),
+    '--max-seconds-per-cell',
+    String(opts.maxSecondsPerCell),
+    '--out',
+    out,
+  ];
   for (const s of sets) {
     if (opts.skip.includes(`${s.id}:native`)) continue;
     args.push('--model-dir', `${s.id}=${s.dir}`, '--batches-for', `${s.id}=${batchesOf(s.id, 'native').join(',')}`);
@@ -171,7 +248,9 @@ async function withBrowser(fn) {
 async function harnessPage(ctx, port, threads) {
   const page = await ctx.newPage();
   page.setDefaultTimeout(0);
-  page.on('console', (m) => { if (m.text().startsWith('[bench]')) log(m.text()); });
+  page.on('console', (m) => {
+    if (m.text().startsWith('[bench]')) log(m.text());
+  });
   page.on('pageerror', (e) => log('pageerror', e.message));
   await page.goto(`http://127.0.0.1:${port}/index.html${threads ? `?threads=${threads}` : ''}`);
   await page.waitForFunction(() => window.__bench?.ready === true);
@@ -188,7 +267,14 @@ async function benchOne(s, name, port) {
     const maxMs = opts.maxSecondsPerCell * 1000;
     try {
       log(`${s.id} / ${name}: loading`);
-      entry.load = await call({ type: 'load', baseUrl: `/models/${s.id}/`, backend, nopred: opts.variants, rhos, tierUpMs: opts.tierUpSeconds * 1000 });
+      entry.load = await call({
+        type: 'load',
+        baseUrl: `/models/${s.id}/`,
+        backend,
+        nopred: opts.variants,
+        rhos,
+        tierUpMs: opts.tierUpSeconds * 1000,
+      });
       // "heavy": a warm DeiT run over --heavy-ms (DeiT-S on software WebGPU): the time bound may end a cell after
       // 2 rounds; overhead from 2 pipeline runs
       const heavy = entry.load.secondDeitMs > opts.heavyMs;
@@ -203,12 +289,29 @@ async function benchOne(s, name, port) {
             continue;
           }
           log(`${s.id} / ${name}: rho ${rho}, batch ${batch}`);
-          entry.cells.push(await call({ type: 'cell', rho, batch, runs: opts.runs, maxMs, minRuns: heavy ? 2 : 3, extra: opts.variants ? ['nopred'] : [] }));
+          entry.cells.push(
+            await call({
+              type: 'cell',
+              rho,
+              batch,
+              runs: opts.runs,
+              maxMs,
+              minRuns: heavy ? 2 : 3,
+              extra: opts.variants ? ['nopred'] : [],
+            }),
+          );
         }
       }
       if (opts.overhead && rhos.length) {
         log(`${s.id} / ${name}: app pipeline overhead`);
-        entry.overhead = await call({ type: 'overhead', rho: rhos.includes(0.7) ? 0.7 : rhos[0], runs: heavy ? 2 : opts.overheadRuns, maxMs, imageWidth: 800, imageHeight: 600 });
+        entry.overhead = await call({
+          type: 'overhead',
+          rho: rhos.includes(0.7) ? 0.7 : rhos[0],
+          runs: heavy ? 2 : opts.overheadRuns,
+          maxMs,
+          imageWidth: 800,
+          imageHeight: 600,
+        });
       }
       await call({ type: 'release' });
     } catch (e) {
@@ -255,12 +358,17 @@ async function appCheck(sets) {
         for (const name of ['webgpu', 'wasm'].filter((b) => backends.includes(b))) {
           if (s.id === 'deit-s-random' || opts.skip.includes(`${s.id}:${name}`)) continue; // DeiT-S: covered by the harness
           const page = await ctx.newPage();
-          const bs = opts.appBatches.split(',').map(Number).filter((b) => batchesOf(s.id, name).includes(b));
+          const bs = opts.appBatches
+            .split(',')
+            .map(Number)
+            .filter((b) => batchesOf(s.id, name).includes(b));
           const row = { model: s.id, backend: name, rho: 0.7, batches: bs };
           try {
             // the app's panel: N interleaved pairs per batch after a warm-up; software WebGPU is slow: 3 pairs there
             const runs = opts.appRuns ?? (name === 'webgpu' ? 3 : 10);
-            await page.goto(`http://127.0.0.1:${port}/?model=${encodeURIComponent(s.id)}&backend=${name}&runs=${runs}&batches=${bs.join(',')}`);
+            await page.goto(
+              `http://127.0.0.1:${port}/?model=${encodeURIComponent(s.id)}&backend=${name}&runs=${runs}&batches=${bs.join(',')}`,
+            );
             await page.locator('[data-testid="status"][data-state="ready"]').waitFor({ timeout: 300_000 });
             row.crossOriginIsolated = await page.evaluate(() => self.crossOriginIsolated);
             row.threadsShown = Number(await page.getByTestId('wasm-threads').getAttribute('data-threads'));
@@ -308,10 +416,17 @@ async function main() {
   const result = {
     schema: 2,
     date: new Date().toISOString(),
-    command: `npm run bench -- ${process.argv.slice(2).map((x) => (/[\s;"'$]/.test(x) ? `"${x}"` : x)).join(' ')}`.trim(),
+    command: `npm run bench -- ${process.argv
+      .slice(2)
+      .map((x) => (/[\s;"'$]/.test(x) ? `"${x}"` : x))
+      .join(' ')}`.trim(),
     machine: {
-      hostname: hostname(), cpu: cpus()[0]?.model ?? '?', cores: cpus().length, memGiB: +(totalmem() / 2 ** 30).toFixed(1),
-      loadavgStart: loadavg(), gpu: 'none (WebGPU = SwiftShader software adapter where reported)',
+      hostname: hostname(),
+      cpu: cpus()[0]?.model ?? '?',
+      cores: cpus().length,
+      memGiB: +(totalmem() / 2 ** 30).toFixed(1),
+      loadavgStart: loadavg(),
+      gpu: 'none (WebGPU = SwiftShader software adapter where reported)',
       note: 'Absolute times on software WebGPU (SwiftShader) and on a shared 2-core CPU are not GPU figures: only ratios mean something.',
     },
     versions: {
@@ -320,16 +435,30 @@ async function main() {
       playwrightCore: JSON.parse(readFileSync(join(ROOT, 'node_modules/playwright-core/package.json'), 'utf8')).version,
     },
     options: { ...opts, rhos, backends, batches },
-    grid: Object.fromEntries(sets.map((s) => [s.id, Object.fromEntries(backends.filter((b) => !opts.skip.includes(`${s.id}:${b}`)).map((b) => [b, batchesOf(s.id, b)]))])),
+    grid: Object.fromEntries(
+      sets.map((s) => [
+        s.id,
+        Object.fromEntries(backends.filter((b) => !opts.skip.includes(`${s.id}:${b}`)).map((b) => [b, batchesOf(s.id, b)])),
+      ]),
+    ),
     models: sets.map((s) => ({
-      id: s.id, source: relative(ROOT, s.src), dynamicvit: s.dvitCard.display_name, gflops: s.dvitCard.gflops, fullGflops: s.deitCard.gflops?.total,
-      numClasses: s.dvitCard.labels?.length, architecture: s.dvitCard.architecture, provenance: s.dvitCard.provenance?.source,
+      id: s.id,
+      source: relative(ROOT, s.src),
+      dynamicvit: s.dvitCard.display_name,
+      gflops: s.dvitCard.gflops,
+      fullGflops: s.deitCard.gflops?.total,
+      numClasses: s.dvitCard.labels?.length,
+      architecture: s.dvitCard.architecture,
+      provenance: s.dvitCard.provenance?.source,
       rules: Object.fromEntries(rhos.map((rho) => [String(rho), rulesOf(s, rho)])),
     })),
   };
   if (backends.some((b) => BROWSER[b])) {
     if (opts.build) sh('npx', ['vite', 'build', '--config', 'bench/vite.config.mjs']);
-    const { server, port } = await serve([['/', join(WORK, 'harness-dist')], ...sets.map((s) => [`/models/${s.id}/`, s.dir])], await isolationHeaders());
+    const { server, port } = await serve(
+      [['/', join(WORK, 'harness-dist')], ...sets.map((s) => [`/models/${s.id}/`, s.dir])],
+      await isolationHeaders(),
+    );
     try {
       // partial results after every model x backend (a run stopped midway still leaves its data)
       const partial = join(WORK, 'results.partial.json');
@@ -347,7 +476,12 @@ async function main() {
   writeFileSync(join(out, 'results.json'), JSON.stringify(result, null, 1));
   log(`wrote ${relative(ROOT, join(out, 'results.json'))} (${result.durationS} s)`);
   const rootReadme = join(ROOT, 'README.md');
-  const readmes = !opts.readme ? [] : ['bench/README.md', ...(existsSync(rootReadme) && readFileSync(rootReadme, 'utf8').includes('<!-- bench:start -->') ? ['README.md'] : [])];
+  const readmes = !opts.readme
+    ? []
+    : [
+        'bench/README.md',
+        ...(existsSync(rootReadme) && readFileSync(rootReadme, 'utf8').includes('<!-- bench:start -->') ? ['README.md'] : []),
+      ];
   sh(process.execPath, ['bench/report.mjs', join(out, 'results.json'), ...readmes.flatMap((r) => ['--readme', r])]);
 }
 

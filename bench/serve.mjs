@@ -5,10 +5,20 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
 
 const MIME = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
-  '.json': 'application/json', '.wasm': 'application/wasm', '.onnx': 'application/octet-stream',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp',
-  '.bin': 'application/octet-stream', '.txt': 'text/plain',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.bin': 'application/octet-stream',
+  '.txt': 'text/plain',
 };
 
 /** mounts: [[urlPrefix, dir], ...], first match wins (longest prefixes first) */
@@ -26,7 +36,9 @@ export function serve(mounts, headers = {}) {
       if (!existsSync(file) || !statSync(file).isFile()) continue;
       res.writeHead(200, {
         'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
-        'Content-Length': statSync(file).size, 'Cache-Control': 'no-store', ...headers,
+        'Content-Length': statSync(file).size,
+        'Cache-Control': 'no-store',
+        ...headers,
       });
       if (req.method === 'HEAD') return res.end();
       return createReadStream(file).pipe(res);

@@ -1,7 +1,11 @@
 import { expect, test } from '@playwright/test';
 import { waitReady } from './helpers.ts';
 
-interface Sample { file: string; label: string; kind: string }
+interface Sample {
+  file: string;
+  label: string;
+  kind: string;
+}
 
 /**
  * The bundled demo model must classify every generated gallery sample correctly, DynamicViT at its trained

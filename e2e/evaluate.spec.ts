@@ -11,7 +11,8 @@ import { SHOTS, waitReady, watchErrors } from './helpers.ts';
  */
 const MODEL = 'demo';
 const EVERY = Number(process.env.E2E_EVAL_EVERY ?? 8);
-const read = (p: string) => JSON.parse(readFileSync(fileURLToPath(new URL(`../public/eval/${MODEL}/${p}`, import.meta.url)), 'utf8')) as unknown;
+const read = (p: string) =>
+  JSON.parse(readFileSync(fileURLToPath(new URL(`../public/eval/${MODEL}/${p}`, import.meta.url)), 'utf8')) as unknown;
 const python = read('python-curve.json') as {
   curve: Record<string, Record<string, { top1: number; gflops: number; ms: number }>>;
   predictions: Record<string, Record<string, { top1: number[]; margin: number[] }>>;
@@ -37,7 +38,11 @@ test("Evaluate on the shipped subset: the page's predictions, top-1 and GFLOPs e
   await expect(page.getByTestId('eval-result')).toHaveAttribute('data-failed', '0');
   await expect(page.getByTestId('eval-result')).toHaveAttribute('data-skipped', '0');
 
-  const preds = (await downloadJson(page, 'eval-export-predictions')) as { names: string[]; labels: number[]; predictions: Record<string, Record<string, number[]>> };
+  const preds = (await downloadJson(page, 'eval-export-predictions')) as {
+    names: string[];
+    labels: number[];
+    predictions: Record<string, Record<string, number[]>>;
+  };
   expect(preds.names).toEqual(idx.map((i) => manifest.images[i].file));
   expect(preds.labels).toEqual(idx.map((i) => manifest.images[i].label_index));
   expect(Object.keys(preds.predictions).sort()).toEqual(Object.keys(python.predictions).sort());
@@ -59,7 +64,9 @@ test("Evaluate on the shipped subset: the page's predictions, top-1 and GFLOPs e
 
   // the CSV has the same points
   const [csvDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('eval-export-csv').click()]);
-  const rows = readFileSync((await csvDl.path())!, 'utf8').trim().split('\n');
+  const rows = readFileSync((await csvDl.path())!, 'utf8')
+    .trim()
+    .split('\n');
   expect(rows[0]).toBe('method,rho,top1,gflops,ms');
   expect(rows).toHaveLength(1 + points);
   expect(rows).toContain(`dynamicvit,0.7,${curve.dynamicvit['0.7'].top1},${curve.dynamicvit['0.7'].gflops},${curve.dynamicvit['0.7'].ms}`);

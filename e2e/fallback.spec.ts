@@ -1,5 +1,17 @@
 import { expect, test } from '@playwright/test';
-import { caption, dropImage, expectCounts, expectedInput, expectFixtureOutputs, loadExpected, MODEL, sampleImage, SHOTS, waitReady, watchOrigin } from './helpers.ts';
+import {
+  caption,
+  dropImage,
+  expectCounts,
+  expectedInput,
+  expectFixtureOutputs,
+  loadExpected,
+  MODEL,
+  sampleImage,
+  SHOTS,
+  waitReady,
+  watchOrigin,
+} from './helpers.ts';
 
 test('without --enable-unsafe-webgpu: visible wasm fallback reason, still classifies', async ({ page, baseURL }) => {
   const watch = watchOrigin(page, baseURL!);
@@ -41,7 +53,10 @@ test('without --enable-unsafe-webgpu: visible wasm fallback reason, still classi
   await page.screenshot({ path: `${SHOTS}fallback.png`, fullPage: true });
 
   // a reload takes the model bytes from Cache Storage instead of downloading them again
-  const card = await page.evaluate(async (m) => (await (await fetch(`/models/${m}/dynamicvit.json`)).json()) as { onnx: { sha256: string } }, MODEL);
+  const card = await page.evaluate(
+    async (m) => (await (await fetch(`/models/${m}/dynamicvit.json`)).json()) as { onnx: { sha256: string } },
+    MODEL,
+  );
   if (card.onnx.sha256) {
     const onnxRequests: string[] = [];
     page.on('request', (r) => r.url().endsWith('.onnx') && onnxRequests.push(r.url()));

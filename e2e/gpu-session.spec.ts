@@ -12,7 +12,9 @@ import { caption, dropImage, expectCounts, MODEL, SHOTS, waitReady, watchErrors 
 const OK = fileURLToPath(new URL('../tests/fixtures/bad-inputs/ok.png', import.meta.url));
 const FIX = fileURLToPath(new URL(`../public/models/${MODEL}/`, import.meta.url));
 
-test('device lost mid-run: sessions recreated on a new device, the page says so, the interrupted result is shown; fp16 refused', async ({ page }) => {
+test('device lost mid-run: sessions recreated on a new device, the page says so, the interrupted result is shown; fp16 refused', async ({
+  page,
+}) => {
   test.setTimeout(1_200_000);
   const pageErrors = await watchErrors(page);
   await page.goto(`/?model=${MODEL}&debug=1`);
@@ -61,7 +63,9 @@ test('device lost mid-run: sessions recreated on a new device, the page says so,
     { name: 'deit.json', mimeType: 'application/json', buffer: fp16('deit.json') },
     { name: 'deit.onnx', mimeType: 'application/octet-stream', buffer: readFileSync(`${FIX}deit.onnx`) },
   ]);
-  await expect(page.getByTestId('error')).toContainText('"dynamicvit.onnx" and "deit.onnx" are fp16 models and need the WebGPU feature shader-f16');
+  await expect(page.getByTestId('error')).toContainText(
+    '"dynamicvit.onnx" and "deit.onnx" are fp16 models and need the WebGPU feature shader-f16',
+  );
   await expect(page.getByTestId('error')).toContainText('swiftshader');
   await expect(page.getByTestId('error')).toContainText('is still loaded and working');
   await expect(page.getByTestId('model-name')).toHaveText(original!);

@@ -86,10 +86,17 @@ export async function expectCounts(page: Page, counts: number[]): Promise<void> 
   }
   await expect(page.getByTestId('status')).toHaveText('Ready');
   // the big overlay and the strip caption read the graph's kept positions
-  await expect(page.getByTestId('stage-strip').locator('figcaption')).toHaveText(['input', ...counts.map((k, i) => `stage ${i + 1} · ${k}`)]);
+  await expect(page.getByTestId('stage-strip').locator('figcaption')).toHaveText([
+    'input',
+    ...counts.map((k, i) => `stage ${i + 1} · ${k}`),
+  ]);
 }
 
-interface ExpectedRho { keep_counts: number[]; top5: number[]; kept_positions: number[][] }
+interface ExpectedRho {
+  keep_counts: number[];
+  top5: number[];
+  kept_positions: number[][];
+}
 export interface Expected {
   input: { file: string; shape: number[] };
   deit: { top5: number[] };
@@ -115,9 +122,16 @@ export async function expectFixtureOutputs(page: Page, e: Expected, rho: string)
   await expect(figs).toHaveCount(ref.kept_positions.length);
   for (let p = 0; p < ref.kept_positions.length; p++) {
     const got = ((await figs.nth(p).getAttribute('data-positions')) ?? '').split(',').map(Number);
-    expect([...got].sort((a, b) => a - b), `stage ${p + 1} kept set at rho ${rho}`).toEqual([...ref.kept_positions[p]].sort((a, b) => a - b));
+    expect(
+      [...got].sort((a, b) => a - b),
+      `stage ${p + 1} kept set at rho ${rho}`,
+    ).toEqual([...ref.kept_positions[p]].sort((a, b) => a - b));
   }
-  const idx = async (id: string) => (await page.getByTestId(id).locator('li').evaluateAll((ls) => ls.map((l) => Number(l.getAttribute('data-index')))));
+  const idx = async (id: string) =>
+    await page
+      .getByTestId(id)
+      .locator('li')
+      .evaluateAll((ls) => ls.map((l) => Number(l.getAttribute('data-index'))));
   expect(await idx('top5-dynamicvit')).toEqual(ref.top5);
   expect(await idx('top5-deit')).toEqual(e.deit.top5);
 }

@@ -42,17 +42,23 @@ test('LV-ViT pair: 3 stages before blocks 4, 8, 12, card GFLOPs, exact kept sets
   const blocks = ['0–3', '4–7', '8–11', '12–15'];
   for (const [s, b] of blocks.entries()) await expect(page.getByTestId(`stage-blocks-${s}`)).toHaveText(b);
   const gflops = Number(await page.getByTestId('gflops-dvit').getAttribute('data-gflops'));
-  expect(Math.abs(gflops - card.gflops.total), `page ${gflops} vs card ${card.gflops.total} GFLOPs at rho ${trained}`).toBeLessThanOrEqual(0.001);
+  expect(Math.abs(gflops - card.gflops.total), `page ${gflops} vs card ${card.gflops.total} GFLOPs at rho ${trained}`).toBeLessThanOrEqual(
+    0.001,
+  );
 
   // the fixture's raw input: exactly the reference kept sets and top-5 at the trained ratio
   await dropImage(page, expectedInput(expected!, MODEL), expected!.input.file, 'application/octet-stream');
   await expect(caption(page)).toContainText('raw tensor');
   await expectFixtureOutputs(page, expected!, String(trained));
   await expect(page.locator('.stage-picker input[type=radio]')).toHaveCount(3);
-  for (const [i, b] of blocks.slice(1).entries()) await expect(page.getByTestId(`stage-radio-blocks-${i + 1}`)).toContainText(`blocks ${b}`);
+  for (const [i, b] of blocks.slice(1).entries())
+    await expect(page.getByTestId(`stage-radio-blocks-${i + 1}`)).toContainText(`blocks ${b}`);
   await expect(page.getByTestId('stage-strip').locator('canvas')).toHaveCount(4);
   // top-5 names are the card's labels
-  const shown = await page.getByTestId('top5-dynamicvit').locator('li').evaluateAll((ls) => ls.map((l) => [Number(l.getAttribute('data-index')), l.getAttribute('data-label')] as const));
+  const shown = await page
+    .getByTestId('top5-dynamicvit')
+    .locator('li')
+    .evaluateAll((ls) => ls.map((l) => [Number(l.getAttribute('data-index')), l.getAttribute('data-label')] as const));
   expect(shown.map(([i, label]) => [i, label])).toEqual(expected!.dynamicvit[String(trained)].top5.map((i) => [i, card.labels[i]]));
 
   // the slider re-runs the loaded pair at 0.5: the reference outputs there too

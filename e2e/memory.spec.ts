@@ -22,12 +22,21 @@ const N = 100;
 const READ_AT = [10, 55, 100];
 const MB = 2 ** 20;
 
-interface Reading { pageJs: number; wasm: number; gpuBuffers: number | null; gpuBytes: number | null; renderer: number; gpuProcess: number }
+interface Reading {
+  pageJs: number;
+  wasm: number;
+  gpuBuffers: number | null;
+  gpuBytes: number | null;
+  renderer: number;
+  gpuProcess: number;
+}
 
 async function readMemory(page: Page): Promise<Reading> {
   const panel = page.getByTestId('debug-memory');
   const before = (await panel.count()) ? await panel.getAttribute('data-at') : null;
-  expect(await page.evaluate(() => typeof (window as unknown as { gc?: () => void }).gc), 'gc() exposed (--js-flags=--expose-gc)').toBe('function');
+  expect(await page.evaluate(() => typeof (window as unknown as { gc?: () => void }).gc), 'gc() exposed (--js-flags=--expose-gc)').toBe(
+    'function',
+  );
   // several full collections a moment apart: one gc() can leave garbage that finalizers free later
   await page.evaluate(async () => {
     for (let i = 0; i < 3; i++) {
@@ -46,7 +55,14 @@ async function readMemory(page: Page): Promise<Reading> {
   expect(pageJs, 'page JS heap readable').not.toBeNull();
   expect(wasm, 'wasm heap readable').not.toBeNull();
   const proc = chromiumMemory();
-  return { pageJs: pageJs!, wasm: wasm!, gpuBuffers: await num('data-gpu-buffers'), gpuBytes: await num('data-gpu-buffer-bytes'), renderer: proc.rendererBytes, gpuProcess: proc.gpuProcessBytes };
+  return {
+    pageJs: pageJs!,
+    wasm: wasm!,
+    gpuBuffers: await num('data-gpu-buffers'),
+    gpuBytes: await num('data-gpu-buffer-bytes'),
+    renderer: proc.rendererBytes,
+    gpuProcess: proc.gpuProcessBytes,
+  };
 }
 
 const fmt = (r: Reading) =>
@@ -56,17 +72,22 @@ const fmt = (r: Reading) =>
 /** Drops a new generated PNG (size and colour differ each time) and waits for its result on screen. */
 async function classifyNew(page: Page, i: number): Promise<void> {
   const name = `mem-${i}.png`;
-  await page.evaluate(async ({ i, name }) => {
-    const c = new OffscreenCanvas(200 + (i % 7) * 31, 150 + (i % 5) * 23);
-    const x = c.getContext('2d')!;
-    x.fillStyle = `hsl(${(i * 37) % 360} 70% 50%)`;
-    x.fillRect(0, 0, c.width, c.height);
-    x.fillStyle = '#fff';
-    x.fillRect((i * 13) % 120, (i * 7) % 90, 60, 40);
-    const dt = new DataTransfer();
-    dt.items.add(new File([await c.convertToBlob({ type: 'image/png' })], name, { type: 'image/png' }));
-    document.querySelector('[data-testid=dropzone]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-  }, { i, name });
+  await page.evaluate(
+    async ({ i, name }) => {
+      const c = new OffscreenCanvas(200 + (i % 7) * 31, 150 + (i % 5) * 23);
+      const x = c.getContext('2d')!;
+      x.fillStyle = `hsl(${(i * 37) % 360} 70% 50%)`;
+      x.fillRect(0, 0, c.width, c.height);
+      x.fillStyle = '#fff';
+      x.fillRect((i * 13) % 120, (i * 7) % 90, 60, 40);
+      const dt = new DataTransfer();
+      dt.items.add(new File([await c.convertToBlob({ type: 'image/png' })], name, { type: 'image/png' }));
+      document
+        .querySelector('[data-testid=dropzone]')!
+        .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    },
+    { i, name },
+  );
   await expect(caption(page)).toContainText(name);
   await expect(page.getByTestId('status')).toHaveText('Ready');
 }

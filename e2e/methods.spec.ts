@@ -11,7 +11,11 @@ async function positions(page: Page, testid: string): Promise<number[]> {
 }
 
 /** Every method's kept positions per stage: as many as the keep-count rule says, distinct, on the card's grid. */
-async function expectRuleCounts(page: Page, rho: number, arch: { num_patches: number; pruning_locations: number[] }): Promise<Record<string, number[][]>> {
+async function expectRuleCounts(
+  page: Page,
+  rho: number,
+  arch: { num_patches: number; pruning_locations: number[] },
+): Promise<Record<string, number[][]>> {
   const counts = keepCounts(rho, arch);
   await expect(page.getByTestId('compare-view')).toHaveAttribute('data-rho', String(rho));
   const out: Record<string, number[][]> = {};
@@ -31,11 +35,19 @@ async function expectRuleCounts(page: Page, rho: number, arch: { num_patches: nu
   return out;
 }
 
-test('side by side: DynamicViT, attentive and random keep the rule\'s counts per stage; the switch picks the overlay', async ({ page }) => {
+test("side by side: DynamicViT, attentive and random keep the rule's counts per stage; the switch picks the overlay", async ({ page }) => {
   const errors = await watchErrors(page);
   await page.goto(`/?model=${DEMO}`);
   await waitReady(page);
-  const arch = await page.evaluate(async (m) => ((await (await fetch(`/models/${m}/dynamicvit.json`)).json()) as { architecture: { num_patches: number; pruning_locations: number[] } }).architecture, DEMO);
+  const arch = await page.evaluate(
+    async (m) =>
+      (
+        (await (await fetch(`/models/${m}/dynamicvit.json`)).json()) as {
+          architecture: { num_patches: number; pruning_locations: number[] };
+        }
+      ).architecture,
+    DEMO,
+  );
   await expect(page.getByTestId('method-switch').locator('input[type=radio]')).toHaveCount(3);
 
   await page.getByTestId('sample').nth(1).click();
@@ -43,7 +55,21 @@ test('side by side: DynamicViT, attentive and random keep the rule\'s counts per
   for (const m of METHODS) await expect(page.getByTestId(`compare-col-${m}`)).toBeVisible();
   const at07 = await expectRuleCounts(page, 0.7, arch);
   // the learned rule and the attention rule choose differently somewhere (same counts, different sets)
-  expect(METHODS.map((m) => at07[m][2].slice().sort((a, b) => a - b).join())).not.toEqual(Array(3).fill(at07.dynamicvit[2].slice().sort((a, b) => a - b).join()));
+  expect(
+    METHODS.map((m) =>
+      at07[m][2]
+        .slice()
+        .sort((a, b) => a - b)
+        .join(),
+    ),
+  ).not.toEqual(
+    Array(3).fill(
+      at07.dynamicvit[2]
+        .slice()
+        .sort((a, b) => a - b)
+        .join(),
+    ),
+  );
 
   // keyboard: the radio group moves with the arrow keys; the main overlay and its strip show that method's sets
   await page.getByTestId('method-radio-dynamicvit').focus();

@@ -6,7 +6,11 @@ import { readdirSync, readFileSync } from 'node:fs';
  * buffers live there, in CPU memory). Used for the long-session memory bound, where performance.memory
  * cannot see a worker or typed-array backing stores.
  */
-interface Proc { pid: number; ppid: number; cmd: string }
+interface Proc {
+  pid: number;
+  ppid: number;
+  cmd: string;
+}
 
 function processes(): Proc[] {
   const out: Proc[] = [];
@@ -31,7 +35,12 @@ function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 const rssBytes = (pid: number): number => statusBytes(pid, 'VmRSS');
 
 /** rendererPeakBytes: the renderers' peak resident size so far (VmHWM) */
-export interface ChromiumMemory { rendererBytes: number; rendererPeakBytes: number; gpuProcessBytes: number; renderers: number }
+export interface ChromiumMemory {
+  rendererBytes: number;
+  rendererPeakBytes: number;
+  gpuProcessBytes: number;
+  renderers: number;
+}
 
 export function chromiumMemory(): ChromiumMemory {
   const procs = processes();

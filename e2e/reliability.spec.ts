@@ -16,16 +16,30 @@ import { caption, dropImage, MODEL, waitReady, watchErrors, watchOrigin } from '
 const expect = baseExpect.configure({ timeout: 30_000 });
 
 const BAD = fileURLToPath(new URL('../tests/fixtures/bad-inputs/', import.meta.url));
-interface Entry { file: string; type: string; expect: 'result' | 'error'; note: string; message: string | null; oriented?: [number, number] }
+interface Entry {
+  file: string;
+  type: string;
+  expect: 'result' | 'error';
+  note: string;
+  message: string | null;
+  oriented?: [number, number];
+}
 const MANIFEST = JSON.parse(readFileSync(`${BAD}manifest.json`, 'utf8')) as Entry[];
 
 /** RGBA of a pixel of the input crop (the strip's first canvas) at fractions of its size. */
 async function cropPixel(page: Page, fx: number, fy: number): Promise<number[]> {
-  return page.getByTestId('stage-strip').locator('canvas').first().evaluate((c: HTMLCanvasElement, [fx, fy]) => {
-    const x = Math.min(c.width - 1, Math.floor(c.width * fx));
-    const y = Math.min(c.height - 1, Math.floor(c.height * fy));
-    return [...c.getContext('2d')!.getImageData(x, y, 1, 1).data];
-  }, [fx, fy]);
+  return page
+    .getByTestId('stage-strip')
+    .locator('canvas')
+    .first()
+    .evaluate(
+      (c: HTMLCanvasElement, [fx, fy]) => {
+        const x = Math.min(c.width - 1, Math.floor(c.width * fx));
+        const y = Math.min(c.height - 1, Math.floor(c.height * fy));
+        return [...c.getContext('2d')!.getImageData(x, y, 1, 1).data];
+      },
+      [fx, fy],
+    );
 }
 
 /** Waits until the page shows the result of the image named `name` (not busy, caption names it). */
@@ -152,7 +166,9 @@ test.describe('reliability (issue 6)', () => {
     expect(await pageErrors()).toEqual([]);
   });
 
-  test('20 drops in quick succession: the last one is shown, no stale overlay, no unhandled rejection; benchmark cancel', async ({ page }) => {
+  test('20 drops in quick succession: the last one is shown, no stale overlay, no unhandled rejection; benchmark cancel', async ({
+    page,
+  }) => {
     const pageErrors = await watchErrors(page);
     await page.goto(`/?model=${MODEL}&backend=wasm&runs=500`);
     await waitReady(page);
@@ -197,33 +213,69 @@ test.describe('reliability (issue 6)', () => {
 test.describe('user models (issue 6, item 2)', () => {
   test.describe.configure({ timeout: 400_000 });
   const FIX = fileURLToPath(new URL(`../public/models/${MODEL}/`, import.meta.url));
-  const file = (name: string, buffer: Buffer) => ({ name, mimeType: name.endsWith('.json') ? 'application/json' : 'application/octet-stream', buffer });
+  const file = (name: string, buffer: Buffer) => ({
+    name,
+    mimeType: name.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+    buffer,
+  });
   const card = (f: string) => JSON.parse(readFileSync(FIX + f, 'utf8')) as Record<string, unknown>;
   const json = (o: unknown) => Buffer.from(JSON.stringify(o));
 
-  test('corrupt ONNX, graph/card mismatch, bad card fields: a specific message each, the loaded model keeps working; a good pair loads', async ({ page }) => {
+  test('corrupt ONNX, graph/card mismatch, bad card fields: a specific message each, the loaded model keeps working; a good pair loads', async ({
+    page,
+  }) => {
     const pageErrors = await watchErrors(page);
     await page.goto(`/?model=${MODEL}&backend=wasm`);
     await waitReady(page);
     const original = (await page.getByTestId('model-name').textContent())!;
     const ok = readFileSync(`${BAD}ok.png`);
     const pair = {
-      'dynamicvit.json': readFileSync(`${FIX}dynamicvit.json`), 'dynamicvit.onnx': readFileSync(`${FIX}dynamicvit.onnx`),
-      'deit.json': readFileSync(`${FIX}deit.json`), 'deit.onnx': readFileSync(`${FIX}deit.onnx`),
+      'dynamicvit.json': readFileSync(`${FIX}dynamicvit.json`),
+      'dynamicvit.onnx': readFileSync(`${FIX}dynamicvit.onnx`),
+      'deit.json': readFileSync(`${FIX}deit.json`),
+      'deit.onnx': readFileSync(`${FIX}deit.onnx`),
     };
     const noCache = (c: Record<string, unknown>) => ({ ...c, onnx: { ...(c.onnx as object), sha256: '', bytes: 0 } });
     const cases: { what: string; files: Record<string, Buffer>; message: RegExp }[] = [
-      { what: 'corrupt ONNX', files: { ...pair, 'dynamicvit.onnx': Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)) }, message: /"dynamicvit\.onnx" is not a valid ONNX model/ },
+      {
+        what: 'corrupt ONNX',
+        files: { ...pair, 'dynamicvit.onnx': Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)) },
+        message: /"dynamicvit\.onnx" is not a valid ONNX model/,
+      },
       { what: 'empty ONNX', files: { ...pair, 'deit.onnx': Buffer.alloc(0) }, message: /"deit\.onnx" is empty/ },
-      { what: 'graph does not match its card', files: { ...pair, 'dynamicvit.onnx': pair['deit.onnx'] }, message: /card and ONNX graph disagree[\s\S]*keep_count_stage1/ },
+      {
+        what: 'graph does not match its card',
+        files: { ...pair, 'dynamicvit.onnx': pair['deit.onnx'] },
+        message: /card and ONNX graph disagree[\s\S]*keep_count_stage1/,
+      },
       {
         what: 'card with missing and wrong fields',
-        files: { ...pair, 'dynamicvit.json': json({ ...card('dynamicvit.json'), labels: undefined, preprocessing: { ...(card('dynamicvit.json').preprocessing as object), mean: [0.5, 0.5] }, schema_version: 99 }) },
+        files: {
+          ...pair,
+          'dynamicvit.json': json({
+            ...card('dynamicvit.json'),
+            labels: undefined,
+            preprocessing: { ...(card('dynamicvit.json').preprocessing as object), mean: [0.5, 0.5] },
+            schema_version: 99,
+          }),
+        },
         message: /model card is invalid[\s\S]*schema_version[\s\S]*preprocessing\.mean[\s\S]*labels/,
       },
-      { what: 'schema-1 card', files: { ...pair, 'dynamicvit.json': json({ ...card('dynamicvit.json'), schema_version: 1 }) }, message: /schema 1 card[\s\S]*re-export with models\/export\.py/ },
-      { what: 'card that is not JSON', files: { ...pair, 'deit.json': Buffer.from('{"family": "deit",') }, message: /"deit\.json" is not valid JSON/ },
-      { what: 'missing twin', files: { 'dynamicvit.json': pair['dynamicvit.json'], 'dynamicvit.onnx': pair['dynamicvit.onnx'] }, message: /twin "deit\.json", which is not among the chosen files/ },
+      {
+        what: 'schema-1 card',
+        files: { ...pair, 'dynamicvit.json': json({ ...card('dynamicvit.json'), schema_version: 1 }) },
+        message: /schema 1 card[\s\S]*re-export with models\/export\.py/,
+      },
+      {
+        what: 'card that is not JSON',
+        files: { ...pair, 'deit.json': Buffer.from('{"family": "deit",') },
+        message: /"deit\.json" is not valid JSON/,
+      },
+      {
+        what: 'missing twin',
+        files: { 'dynamicvit.json': pair['dynamicvit.json'], 'dynamicvit.onnx': pair['dynamicvit.onnx'] },
+        message: /twin "deit\.json", which is not among the chosen files/,
+      },
       { what: 'no card at all', files: { 'dynamicvit.onnx': pair['dynamicvit.onnx'] }, message: /cards and graphs together/ },
     ];
     for (const c of cases) {
@@ -237,10 +289,14 @@ test.describe('user models (issue 6, item 2)', () => {
       });
     }
     // a good pair, as a user would pick it (no sha256: not from this origin's cache)
-    await page.getByTestId('user-model-input').setInputFiles([
-      file('dynamicvit.json', json({ ...noCache(card('dynamicvit.json')), display_name: 'My own DynamicViT' })), file('dynamicvit.onnx', pair['dynamicvit.onnx']),
-      file('deit.json', json(noCache(card('deit.json')))), file('deit.onnx', pair['deit.onnx']),
-    ]);
+    await page
+      .getByTestId('user-model-input')
+      .setInputFiles([
+        file('dynamicvit.json', json({ ...noCache(card('dynamicvit.json')), display_name: 'My own DynamicViT' })),
+        file('dynamicvit.onnx', pair['dynamicvit.onnx']),
+        file('deit.json', json(noCache(card('deit.json')))),
+        file('deit.onnx', pair['deit.onnx']),
+      ]);
     await expect(page.getByTestId('model-name')).toHaveText('My own DynamicViT', { timeout: 120_000 });
     await expectShown(page, 'after');
     expect(await pageErrors()).toEqual([]);

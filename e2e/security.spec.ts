@@ -28,7 +28,16 @@ const EXPECTED_POLICY: Record<string, string[]> = {
 };
 
 function parsePolicy(p: string): Record<string, string[]> {
-  return Object.fromEntries(p.split(';').map((d) => d.trim()).filter(Boolean).map((d) => { const [k, ...v] = d.split(/\s+/); return [k, v]; }));
+  return Object.fromEntries(
+    p
+      .split(';')
+      .map((d) => d.trim())
+      .filter(Boolean)
+      .map((d) => {
+        const [k, ...v] = d.split(/\s+/);
+        return [k, v];
+      }),
+  );
 }
 
 let remote: Server;
@@ -45,7 +54,9 @@ test.beforeAll(async () => {
   REMOTE = `http://127.0.0.1:${(remote.address() as AddressInfo).port}`;
 });
 test.afterAll(() => new Promise<void>((r) => remote.close(() => r())));
-test.beforeEach(() => { remoteHits = []; });
+test.beforeEach(() => {
+  remoteHits = [];
+});
 
 test('the served policy is strict: no remote origin in any directive, no inline or eval script', async ({ page }) => {
   const res = await page.goto(`/?model=${MODEL}`);
@@ -81,7 +92,11 @@ test('requests to another origin are refused by the browser, in the page and in 
     inline.textContent = 'window.__inlineRan = true';
     document.head.append(inline);
     await new Promise((r) => setTimeout(r, 1500));
-    return { seen: [...new Set(seen)].sort(), inlineRan: (window as unknown as { __inlineRan?: boolean }).__inlineRan ?? false, remoteRan: (window as unknown as { __remoteScriptRan?: boolean }).__remoteScriptRan ?? false };
+    return {
+      seen: [...new Set(seen)].sort(),
+      inlineRan: (window as unknown as { __inlineRan?: boolean }).__inlineRan ?? false,
+      remoteRan: (window as unknown as { __remoteScriptRan?: boolean }).__remoteScriptRan ?? false,
+    };
   }, REMOTE);
   expect(pageViolations.seen).toEqual(expect.arrayContaining(['connect-src', 'img-src', 'script-src-elem']));
   expect(pageViolations.inlineRan, 'an injected inline script does not run').toBe(false);
@@ -91,8 +106,14 @@ test('requests to another origin are refused by the browser, in the page and in 
   const workerSeen = await worker.evaluate(async (remoteOrigin) => {
     const seen: string[] = [];
     self.addEventListener('securitypolicyviolation', (e) => seen.push((e as SecurityPolicyViolationEvent).effectiveDirective));
-    const fetched = await fetch(`${remoteOrigin}/worker-fetch`).then(() => 'fetched', () => 'refused');
-    const imported = await import(/* @vite-ignore */ `${remoteOrigin}/worker-import.js`).then(() => 'imported', () => 'refused');
+    const fetched = await fetch(`${remoteOrigin}/worker-fetch`).then(
+      () => 'fetched',
+      () => 'refused',
+    );
+    const imported = await import(/* @vite-ignore */ `${remoteOrigin}/worker-import.js`).then(
+      () => 'imported',
+      () => 'refused',
+    );
     await new Promise((r) => setTimeout(r, 500));
     return { seen: [...new Set(seen)].sort(), fetched, imported };
   }, REMOTE);
@@ -120,13 +141,19 @@ test('images never leave the browser; file names and SVG content are never evalu
   await page.getByTestId('bench-run').click();
   await expect(page.getByTestId('bench-result')).toBeVisible({ timeout: 120_000 });
 
-  const w = await page.evaluate(() => ({ xss: (window as unknown as { __xss?: number }).__xss, svg: (window as unknown as { __svgScriptRan?: boolean }).__svgScriptRan }));
+  const w = await page.evaluate(() => ({
+    xss: (window as unknown as { __xss?: number }).__xss,
+    svg: (window as unknown as { __svgScriptRan?: boolean }).__svgScriptRan,
+  }));
   expect(w.xss, 'file name not evaluated').toBeUndefined();
   expect(w.svg, 'SVG script not run').toBeUndefined();
   // after the model loaded, classifying and benchmarking made no request at all but blob: URLs of the page's own images
   const later = requests.slice(loadRequests).filter((r) => !r.url.startsWith('blob:') && !r.url.startsWith('data:'));
   expect(later, 'requests made while classifying').toEqual([]);
-  expect(requests.filter((r) => r.method !== 'GET' || r.body), 'uploads').toEqual([]);
+  expect(
+    requests.filter((r) => r.method !== 'GET' || r.body),
+    'uploads',
+  ).toEqual([]);
   expect(requests.filter((r) => !r.url.startsWith(baseURL!) && !r.url.startsWith('blob:') && !r.url.startsWith('data:'))).toEqual([]);
   expect(sockets).toEqual([]);
   expect(remoteHits).toEqual([]);

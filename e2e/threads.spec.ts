@@ -8,7 +8,9 @@ import { dropImage, MODEL, sampleImage, waitReady, watchErrors } from './helpers
  */
 const CAP = 8;
 
-test('cross-origin isolated: every response carries COOP/COEP, the wasm EP runs on all cores, the page shows how many', async ({ page }) => {
+test('cross-origin isolated: every response carries COOP/COEP, the wasm EP runs on all cores, the page shows how many', async ({
+  page,
+}) => {
   const errors = await watchErrors(page);
   const failed: string[] = [];
   const wasmFiles: string[] = [];
@@ -22,7 +24,8 @@ test('cross-origin isolated: every response carries COOP/COEP, the wasm EP runs 
     if (!r.ok()) notFound.add(r.url());
     if (u.protocol !== 'http:' || !r.ok()) return;
     const h = r.headers();
-    if (h['cross-origin-embedder-policy'] !== 'require-corp' || h['cross-origin-opener-policy'] !== 'same-origin') isolationMissing.push(u.pathname);
+    if (h['cross-origin-embedder-policy'] !== 'require-corp' || h['cross-origin-opener-policy'] !== 'same-origin')
+      isolationMissing.push(u.pathname);
   });
   // ?runs=2 keeps the benchmark short; batches 1 and 8 on the wasm EP with all threads
   await page.goto(`/?model=${MODEL}&runs=2&batches=1,8`);

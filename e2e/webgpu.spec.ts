@@ -1,5 +1,17 @@
 import { expect, test } from '@playwright/test';
-import { caption, dropImage, expectCounts, expectedInput, expectFixtureOutputs, loadExpected, MODEL, sampleImage, SHOTS, waitReady, watchOrigin } from './helpers.ts';
+import {
+  caption,
+  dropImage,
+  expectCounts,
+  expectedInput,
+  expectFixtureOutputs,
+  loadExpected,
+  MODEL,
+  sampleImage,
+  SHOTS,
+  waitReady,
+  watchOrigin,
+} from './helpers.ts';
 
 /**
  * One page, one model load (session creation + warm-up are slow on software WebGPU): ready on WebGPU with
@@ -25,7 +37,10 @@ test('WebGPU: ready, classify a dropped image, exact fixture outputs, slider, be
   // drop an image -> top-5 for both models and per-stage overlays with the model's exact counts at rho 0.7
   const img = await sampleImage(page);
   await dropImage(page, img.bytes, img.name, img.type);
-  const nClasses = await page.evaluate(async (m) => ((await (await fetch(`/models/${m}/dynamicvit.json`)).json()) as { labels: string[] }).labels.length, MODEL);
+  const nClasses = await page.evaluate(
+    async (m) => ((await (await fetch(`/models/${m}/dynamicvit.json`)).json()) as { labels: string[] }).labels.length,
+    MODEL,
+  );
   await expect(page.getByTestId('top5-dynamicvit').locator('li')).toHaveCount(Math.min(5, nClasses));
   await expect(page.getByTestId('top5-deit').locator('li')).toHaveCount(Math.min(5, nClasses));
   await expectCounts(page, [137, 96, 67]);
@@ -57,7 +72,10 @@ test('WebGPU: ready, classify a dropped image, exact fixture outputs, slider, be
   await page.screenshot({ path: `${SHOTS}benchmark.png`, fullPage: true });
 
   // model bytes are in Cache Storage, keyed by URL + sha256 (the reload path runs in fallback.spec.ts)
-  const card = await page.evaluate(async (m) => (await (await fetch(`/models/${m}/dynamicvit.json`)).json()) as { onnx: { sha256: string } }, MODEL);
+  const card = await page.evaluate(
+    async (m) => (await (await fetch(`/models/${m}/dynamicvit.json`)).json()) as { onnx: { sha256: string } },
+    MODEL,
+  );
   if (card.onnx.sha256) {
     const keys = await page.evaluate(async () => (await (await caches.open('dynamicvit-models-v1')).keys()).map((r) => r.url));
     expect(keys.some((k) => k.includes('dynamicvit.onnx') && k.includes(card.onnx.sha256))).toBe(true);

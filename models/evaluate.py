@@ -7,6 +7,7 @@ Writes: teacher top-1; DynamicViT top-1 at rho 0.5 / 0.7 / 0.9; object recall af
 object-covering patches (14x14 masks from the generator) that are still kept after that stage, pooled over
 the set; plus the mean keep counts. Eval path = forward_pruned (what the ONNX graph computes).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,17 +71,36 @@ def main(argv=None) -> None:
         }
     masks = np.asarray(val.masks[: len(val)]).reshape(len(val), -1)
     res = {
-        "val_set": os.path.abspath(a.val), "val_images": len(val), "val_seed": val.meta.get("seed"),
-        "object_patch_share": {"mean": float(masks.mean()), "min": float(masks.mean(1).min()),
-                               "max": float(masks.mean(1).max())},
-        "teacher": {"top1": t_acc, "checkpoint": os.path.abspath(a.teacher), "embed_dim": dim, "num_heads": heads,
-                    "steps": tmeta.get("step"), "state": tmeta.get("state")},
-        "dynamicvit": {"checkpoint": os.path.abspath(a.student), "trained_keep_ratio": scfg.get("keep_ratio"),
-                       "steps": smeta.get("step"), "state": smeta.get("state"), "per_ratio": per_ratio},
-        "targets": {"teacher_top1>=0.95": t_acc >= 0.95,
-                    "dynamicvit_0.7_within_1pt": ("0.7" in per_ratio and per_ratio["0.7"]["top1"] >= t_acc - 0.01),
-                    "object_recall_after_stage3_at_0.7>=0.90":
-                        ("0.7" in per_ratio and per_ratio["0.7"]["object_recall"][-1] >= 0.90)},
+        "val_set": os.path.abspath(a.val),
+        "val_images": len(val),
+        "val_seed": val.meta.get("seed"),
+        "object_patch_share": {
+            "mean": float(masks.mean()),
+            "min": float(masks.mean(1).min()),
+            "max": float(masks.mean(1).max()),
+        },
+        "teacher": {
+            "top1": t_acc,
+            "checkpoint": os.path.abspath(a.teacher),
+            "embed_dim": dim,
+            "num_heads": heads,
+            "steps": tmeta.get("step"),
+            "state": tmeta.get("state"),
+        },
+        "dynamicvit": {
+            "checkpoint": os.path.abspath(a.student),
+            "trained_keep_ratio": scfg.get("keep_ratio"),
+            "steps": smeta.get("step"),
+            "state": smeta.get("state"),
+            "per_ratio": per_ratio,
+        },
+        "targets": {
+            "teacher_top1>=0.95": t_acc >= 0.95,
+            "dynamicvit_0.7_within_1pt": ("0.7" in per_ratio and per_ratio["0.7"]["top1"] >= t_acc - 0.01),
+            "object_recall_after_stage3_at_0.7>=0.90": (
+                "0.7" in per_ratio and per_ratio["0.7"]["object_recall"][-1] >= 0.90
+            ),
+        },
         "seconds": round(time.time() - t0, 1),
     }
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
@@ -88,8 +108,14 @@ def main(argv=None) -> None:
     with open(tmp, "w") as f:
         json.dump(res, f, indent=1)
     os.replace(tmp, a.out)
-    print(json.dumps({"teacher": t_acc, **{k: (v["top1"], [round(x, 3) for x in v["object_recall"]])
-                                             for k, v in per_ratio.items()}}))
+    print(
+        json.dumps(
+            {
+                "teacher": t_acc,
+                **{k: (v["top1"], [round(x, 3) for x in v["object_recall"]]) for k, v in per_ratio.items()},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 
 keep_rate_{b,p} is the mean over patches of sample b's hard decision at stage p (decisions are cumulative).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -14,6 +14,7 @@ DynamicViT initialised from it (predictors before blocks 3/6/9, Gumbel decisions
 loss = CE + 2.0 ratio + 0.5 KL + 0.5 token MSE, backbone lr x0.01, frozen during a warm phase,
 cls_token / pos_embed frozen).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -169,7 +170,6 @@ class ThreadTuner:
             torch.set_num_threads(nxt)
 
 
-
 def validation_record(model, teacher, val, device, keep_ratio: float) -> dict:
     """Held-out progress numbers: accuracy, plus object recall per stage for the student."""
     if val is None:
@@ -178,6 +178,7 @@ def validation_record(model, teacher, val, device, keep_ratio: float) -> dict:
         return {"val_acc": evaluate_teacher(model, val, device)}
     acc, recall = evaluate_student(model, val, device, keep_ratio)
     return {"val_acc": acc, "object_recall": [round(r, 3) for r in recall]}
+
 
 def demo_config(cfg: dict, keep_ratio: float | None = None) -> ModelConfig:
     """The demo pair's architecture from a checkpoint's (or this run's) "config" block: DeiT layout, the
@@ -207,8 +208,10 @@ def split_decay(named, lr_scale: float, name: str) -> list[dict]:
     """AdamW groups: no weight decay on biases, norms, cls_token and pos_embed (as DeiT does)."""
     decay = [p for n, p in named if p.ndim > 1 and n not in ("cls_token", "pos_embed")]
     no_decay = [p for n, p in named if not (p.ndim > 1 and n not in ("cls_token", "pos_embed"))]
-    return [{"params": decay, "lr_scale": lr_scale, "name": name},
-            {"params": no_decay, "lr_scale": lr_scale, "name": name, "weight_decay": 0.0}]
+    return [
+        {"params": decay, "lr_scale": lr_scale, "name": name},
+        {"params": no_decay, "lr_scale": lr_scale, "name": name, "weight_decay": 0.0},
+    ]
 
 
 def width_from_state(sd: dict) -> tuple[int, int]:
@@ -229,8 +232,14 @@ def run(args) -> None:
     torch.manual_seed(args.seed)
 
     teacher = None
-    arch = {"embed_dim": args.embed_dim, "num_heads": args.heads, "depth": args.depth, "patch_size": args.patch_size,
-            "img_size": int(train.images.shape[1]), "stages": args.stages}
+    arch = {
+        "embed_dim": args.embed_dim,
+        "num_heads": args.heads,
+        "depth": args.depth,
+        "patch_size": args.patch_size,
+        "img_size": int(train.images.shape[1]),
+        "stages": args.stages,
+    }
     if args.phase == "teacher":
         cfg = demo_config(arch)
         model = build_teacher(cfg, num_classes).to(device)
@@ -256,12 +265,18 @@ def run(args) -> None:
         model.pos_embed.requires_grad_(False)
         named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
         groups = split_decay([(n, p) for n, p in named if n.startswith("score_predictor.")], 1.0, "predictors")
-        groups += split_decay([(n, p) for n, p in named if not n.startswith("score_predictor.")],
-                              args.backbone_lr_scale, "backbone")
+        groups += split_decay(
+            [(n, p) for n, p in named if not n.startswith("score_predictor.")], args.backbone_lr_scale, "backbone"
+        )
     opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=args.wd)
 
-    state = {"step": 0, "train_seconds": 0.0, "images_seen": 0, "budget_seconds": args.max_minutes * 60.0,
-             "done": False}
+    state = {
+        "step": 0,
+        "train_seconds": 0.0,
+        "images_seen": 0,
+        "budget_seconds": args.max_minutes * 60.0,
+        "done": False,
+    }
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         model.load_state_dict(ck["model"])
@@ -273,24 +288,59 @@ def run(args) -> None:
         if state["done"]:
             print("already done", flush=True)
             return
-    config = {"phase": args.phase, "embed_dim": cfg.embed_dim, "num_heads": cfg.num_heads, "depth": cfg.depth,
-              "patch_size": cfg.patch_size, "img_size": cfg.img_size, "stages": cfg.stages, "num_classes": num_classes, "labels": train.meta.get("labels"),
-              "batch": args.batch, "lr": args.lr, "wd": args.wd, "warmup": args.warmup, "steps": args.steps,
-              "max_minutes": args.max_minutes, "label_smoothing": args.label_smoothing,
-              "train_data": os.path.abspath(args.data), "train_count": train.n, "device": str(device),
-              "threads": args.threads, "seed": args.seed, "augmentation": "random horizontal flip"}
+    config = {
+        "phase": args.phase,
+        "embed_dim": cfg.embed_dim,
+        "num_heads": cfg.num_heads,
+        "depth": cfg.depth,
+        "patch_size": cfg.patch_size,
+        "img_size": cfg.img_size,
+        "stages": cfg.stages,
+        "num_classes": num_classes,
+        "labels": train.meta.get("labels"),
+        "batch": args.batch,
+        "lr": args.lr,
+        "wd": args.wd,
+        "warmup": args.warmup,
+        "steps": args.steps,
+        "max_minutes": args.max_minutes,
+        "label_smoothing": args.label_smoothing,
+        "train_data": os.path.abspath(args.data),
+        "train_count": train.n,
+        "device": str(device),
+        "threads": args.threads,
+        "seed": args.seed,
+        "augmentation": "random horizontal flip",
+    }
     if args.phase == "student":
-        config.update({"teacher": os.path.abspath(args.teacher), "init_student": args.init_student,
-                       "keep_ratio": args.keep_ratio,
-                       "pruning_loc": list(cfg.pruning_loc), "ratio_weight": 2.0, "distill_weight": 0.5,
-                       "token_weight": 0.5, "backbone_lr_scale": args.backbone_lr_scale,
-                       "backbone_frozen_progress": args.freeze_backbone, "gumbel_tau": 1.0,
-                       "frozen": ["cls_token", "pos_embed"]})
+        config.update(
+            {
+                "teacher": os.path.abspath(args.teacher),
+                "init_student": args.init_student,
+                "keep_ratio": args.keep_ratio,
+                "pruning_loc": list(cfg.pruning_loc),
+                "ratio_weight": 2.0,
+                "distill_weight": 0.5,
+                "token_weight": 0.5,
+                "backbone_lr_scale": args.backbone_lr_scale,
+                "backbone_frozen_progress": args.freeze_backbone,
+                "gumbel_tau": 1.0,
+                "frozen": ["cls_token", "pos_embed"],
+            }
+        )
 
     def save(done: bool = False):
         state["done"] = done
-        atomic_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": dict(state),
-                     "step": state["step"], "config": config}, ckpt_path)
+        atomic_save(
+            {
+                "model": model.state_dict(),
+                "optimizer": opt.state_dict(),
+                "state": dict(state),
+                "step": state["step"],
+                "config": config,
+            },
+            ckpt_path,
+        )
 
     model.train()
     deadline = None
@@ -331,12 +381,25 @@ def run(args) -> None:
                 feats = teacher.forward_features(x)
                 t_logits, t_tokens = teacher.forward_head(feats), feats[:, 1:]
             out = model.forward_train(x)
-            lp = dynamicvit_loss(out.logits, out.patch_tokens, out.final_decision, out.stage_decisions, y,
-                                 t_logits, t_tokens, keep_ratio=args.keep_ratio,
-                                 label_smoothing=args.label_smoothing)
+            lp = dynamicvit_loss(
+                out.logits,
+                out.patch_tokens,
+                out.final_decision,
+                out.stage_decisions,
+                y,
+                t_logits,
+                t_tokens,
+                keep_ratio=args.keep_ratio,
+                label_smoothing=args.label_smoothing,
+            )
             loss, logits = lp.total, out.logits
-            parts = {"ce": lp.ce.item(), "ratio": lp.ratio.item(), "kl": lp.kl.item(), "mse": lp.mse.item(),
-                     "keep": [round(d.mean().item(), 3) for d in out.stage_decisions]}
+            parts = {
+                "ce": lp.ce.item(),
+                "ratio": lp.ratio.item(),
+                "kl": lp.kl.item(),
+                "mse": lp.mse.item(),
+                "keep": [round(d.mean().item(), 3) for d in out.stage_decisions],
+            }
         if not torch.isfinite(loss):
             raise FloatingPointError(f"non-finite loss at step {state['step']}")
         opt.zero_grad(set_to_none=True)
@@ -352,13 +415,26 @@ def run(args) -> None:
         if state["step"] % args.log_every == 0:
             w = np.array(window)
             window = []
-            log(args.out, {"step": state["step"], "progress": round(progress, 4), "lr": opt.param_groups[0]["lr"],
-                           "loss": round(float(w[:, 0].mean()), 4), "train_acc": round(float(w[:, 1].mean()), 3),
-                           "img_per_s": round(args.batch / float(w[:, 2].mean()), 1),
-                           "threads": torch.get_num_threads(), **parts})
+            log(
+                args.out,
+                {
+                    "step": state["step"],
+                    "progress": round(progress, 4),
+                    "lr": opt.param_groups[0]["lr"],
+                    "loss": round(float(w[:, 0].mean()), 4),
+                    "train_acc": round(float(w[:, 1].mean()), 3),
+                    "img_per_s": round(args.batch / float(w[:, 2].mean()), 1),
+                    "threads": torch.get_num_threads(),
+                    **parts,
+                },
+            )
         if time.time() - last_ckpt >= args.ckpt_minutes * 60 or state["step"] == args.max_steps_this_run:
-            rec = {"event": "checkpoint", "step": state["step"], "images_seen": state["images_seen"],
-                   "train_minutes": round(state["train_seconds"] / 60, 1)}
+            rec = {
+                "event": "checkpoint",
+                "step": state["step"],
+                "images_seen": state["images_seen"],
+                "train_minutes": round(state["train_seconds"] / 60, 1),
+            }
             rec.update(validation_record(model, teacher, val, device, args.keep_ratio))
             save()
             log(args.out, rec)
@@ -366,8 +442,12 @@ def run(args) -> None:
         if state["step"] == args.max_steps_this_run:
             return
     state["train_seconds"] = base_seconds + (time.time() - t_run)
-    rec = {"event": "done", "step": state["step"], "images_seen": state["images_seen"],
-           "train_minutes": round(state["train_seconds"] / 60, 1)}
+    rec = {
+        "event": "done",
+        "step": state["step"],
+        "images_seen": state["images_seen"],
+        "train_minutes": round(state["train_seconds"] / 60, 1),
+    }
     rec.update(validation_record(model, teacher, val, device, args.keep_ratio))
     save(done=True)
     with open(os.path.join(args.out, "summary.json"), "w") as f:

@@ -28,8 +28,14 @@ const mounts = [
   ['/model/', modelDir],
   ['/', join(root, 'scripts/webgpu-check')],
 ];
-const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm',
-  '.html': 'text/html', '.json': 'application/json', '.onnx': 'application/octet-stream' };
+const TYPES = {
+  '.mjs': 'text/javascript',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.html': 'text/html',
+  '.json': 'application/json',
+  '.onnx': 'application/octet-stream',
+};
 
 const server = createServer((req, res) => {
   const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -56,8 +62,7 @@ async function main() {
   const context = await chromium.launchPersistentContext(userDir, {
     executablePath: chromePath,
     headless: true,
-    args: ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
+    args: ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   try {
     const page = context.pages()[0] || (await context.newPage());
@@ -88,11 +93,14 @@ main().then(
     const a = r.adapter;
     console.log(`adapter: ${a.vendor} ${a.architecture} fallback=${a.fallback} shader-f16=${a.shaderF16}`);
     for (const m of r.results) {
-      console.log(`${m.file}: create ${m.createMs} ms, first run ${m.firstRunMs} ms, later runs (median of ${m.runs - 1}) ${m.medianLaterRunMs} ms`);
+      console.log(
+        `${m.file}: create ${m.createMs} ms, first run ${m.firstRunMs} ms, later runs (median of ${m.runs - 1}) ${m.medianLaterRunMs} ms`,
+      );
       for (const [name, o] of Object.entries(m.outputs)) {
         console.log(`  ${name} ${o.type} [${o.dims.join(', ')}] first: ${o.head.map((v) => +v.toFixed(4)).join(', ')}`);
       }
-      if (m.comparedWithExpected) console.log(`  vs expected.json: ${m.failures.length ? m.failures.join('; ') : 'top-5 and kept sets match'}`);
+      if (m.comparedWithExpected)
+        console.log(`  vs expected.json: ${m.failures.length ? m.failures.join('; ') : 'top-5 and kept sets match'}`);
     }
     console.log(`${r.ok ? 'OK' : 'FAIL'}: all nodes on the WebGPU EP (disable_cpu_ep_fallback=1), total ${r.wallMs} ms`);
     process.exit(r.ok ? 0 : 1);

@@ -4,6 +4,7 @@ Run: .venv/bin/python scripts/make_bad_inputs.py. Everything is small (the 8000x
 generated at test time in the browser, never committed). manifest.json says what each file is and what
 the page must do with it ("result": classified, "error": a message matching "message").
 """
+
 import io
 import json
 from pathlib import Path
@@ -63,8 +64,22 @@ def main() -> None:
     add("rgb16.png", png16_rgb(64, 48, bytes(raw)), "image/png", "result", "16-bit RGB PNG")
     # EXIF orientation 6: stored 240x320 rotated; displayed upright as 320x240 (source size shown on the page)
     stored = base.transpose(Image.Transpose.ROTATE_90)  # 240x320 stored pixels
-    add("exif_rot6.jpg", jpeg(stored, exif=exif_orientation(6)), "image/jpeg", "result", "EXIF orientation 6 JPEG", oriented=[320, 240])
-    add("exif_rot6.png", png(stored, exif=exif_orientation(6)), "image/png", "result", "EXIF orientation 6 PNG (eXIf chunk)", oriented=[320, 240])
+    add(
+        "exif_rot6.jpg",
+        jpeg(stored, exif=exif_orientation(6)),
+        "image/jpeg",
+        "result",
+        "EXIF orientation 6 JPEG",
+        oriented=[320, 240],
+    )
+    add(
+        "exif_rot6.png",
+        png(stored, exif=exif_orientation(6)),
+        "image/png",
+        "result",
+        "EXIF orientation 6 PNG (eXIf chunk)",
+        oriented=[320, 240],
+    )
     frames = [Image.new("RGB", (96, 64), c) for c in [(200, 20, 20), (20, 200, 20), (20, 20, 200)]]
     b = io.BytesIO()
     frames[0].save(b, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
@@ -73,13 +88,19 @@ def main() -> None:
     frames[0].save(b, "WEBP", save_all=True, append_images=frames[1:], duration=100, loop=0, lossless=True)
     add("animated.webp", b.getvalue(), "image/webp", "result", "3-frame WebP (first frame red)")
     svg = (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200" viewBox="0 0 300 200">'
-        '<rect width="300" height="200" fill="#1e1ed2"/><circle cx="150" cy="100" r="60" fill="#d21e1e"/>'
-        "<script>self.__svgScriptRan = true; try { parent.__svgScriptRan = true; } catch (e) {}</script>"
-        '<image href="http://example.invalid/x.png" width="10" height="10"/>'
-        "</svg>"
-    ).encode()
-    add("scripted.svg", svg, "image/svg+xml", "result", "SVG with a <script> and a remote <image> (neither may run/load)")
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200" viewBox="0 0 300 200">'
+        b'<rect width="300" height="200" fill="#1e1ed2"/><circle cx="150" cy="100" r="60" fill="#d21e1e"/>'
+        b"<script>self.__svgScriptRan = true; try { parent.__svgScriptRan = true; } catch (e) {}</script>"
+        b'<image href="http://example.invalid/x.png" width="10" height="10"/>'
+        b"</svg>"
+    )
+    add(
+        "scripted.svg",
+        svg,
+        "image/svg+xml",
+        "result",
+        "SVG with a <script> and a remote <image> (neither may run/load)",
+    )
     ok_jpg = jpeg(base)
     add("truncated.jpg", ok_jpg[: len(ok_jpg) // 2], "image/jpeg", "error", "JPEG cut in half", "truncated")
     ok_png = png(scene(320, 240).resize((320, 240)))
@@ -87,9 +108,30 @@ def main() -> None:
     corrupt = bytearray(ok_jpg)
     for i in range(200, len(corrupt) - 2, 7):
         corrupt[i] = 0xFF
-    add("corrupt.jpg", bytes(corrupt[:400]) + b"\x00" * 64 + b"\xff\xd9", "image/jpeg", "error", "JPEG header then garbage", "could not be decoded|corrupt")
-    add("not_an_image.jpg", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "image/jpeg", "error", "a PDF named .jpg", "PDF")
-    add("notes.txt", b"hello, this is not an image\n", "text/plain", "error", "a text file", "not an image|neither an image")
+    add(
+        "corrupt.jpg",
+        bytes(corrupt[:400]) + b"\x00" * 64 + b"\xff\xd9",
+        "image/jpeg",
+        "error",
+        "JPEG header then garbage",
+        "could not be decoded|corrupt",
+    )
+    add(
+        "not_an_image.jpg",
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
+        "image/jpeg",
+        "error",
+        "a PDF named .jpg",
+        "PDF",
+    )
+    add(
+        "notes.txt",
+        b"hello, this is not an image\n",
+        "text/plain",
+        "error",
+        "a text file",
+        "not an image|neither an image",
+    )
     b = io.BytesIO()
     scene(64, 48).save(b, "TIFF", compression="tiff_deflate")
     add("photo.tiff", b.getvalue(), "image/tiff", "error", "TIFF (Chromium cannot decode it)", "TIFF")
@@ -110,9 +152,13 @@ def png16_rgb(w: int, h: int, raw: bytes) -> bytes:
     def chunk(t: bytes, d: bytes) -> bytes:
         return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
 
-    rows = b"".join(b"\x00" + raw[y * w * 6:(y + 1) * w * 6] for y in range(h))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    rows = b"".join(b"\x00" + raw[y * w * 6 : (y + 1) * w * 6] for y in range(h))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 if __name__ == "__main__":

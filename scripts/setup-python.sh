@@ -6,7 +6,7 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-if .venv/bin/python -c "import torch, onnx, onnxruntime, onnxscript, numpy, PIL, pytest" 2>/dev/null; then
+if .venv/bin/python -c "import torch, onnx, onnxruntime, onnxscript, numpy, PIL, pytest, ruff" 2>/dev/null; then
   exit 0
 fi
 # --retries 1: the public index is unreachable here, so long retry back-offs only waste minutes.

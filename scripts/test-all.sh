@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test of the project: type-check, unit tests (Vitest), model parity and training smoke tests
+# Every test of the project: lint + format check, type-check, unit tests (Vitest), model parity and training smoke tests
 # (pytest), and the browser e2e suite (Playwright in Debian Chromium, software WebGPU + wasm fallback).
 # Installs what is missing first (Python venv, Debian Chromium), so it runs on a fresh machine.
 set -euo pipefail
@@ -10,6 +10,9 @@ step "prerequisites"
 [ -d node_modules ] || npm ci
 bash scripts/setup-python.sh
 bash scripts/ensure-chromium.sh
+
+step "lint and format check (eslint, prettier, ruff)"
+npm run --silent lint
 
 step "type-check (tsc -b)"
 npx tsc -b

@@ -14,18 +14,37 @@ export function DebugPanel() {
     <section className="card" aria-labelledby="debug-h" data-testid="debug-panel">
       <h2 id="debug-h">Diagnostics</h2>
       <div className="row">
-        <button type="button" onClick={loseDevice} disabled={!canLose} data-testid="debug-lose-device"
-          title="Calls GPUDevice.destroy() on the device under both sessions: the app must recreate them">
+        <button
+          type="button"
+          onClick={loseDevice}
+          disabled={!canLose}
+          data-testid="debug-lose-device"
+          title="Calls GPUDevice.destroy() on the device under both sessions: the app must recreate them"
+        >
           Simulate GPU device loss
         </button>
-        <button type="button" onClick={readMemory} data-testid="debug-read-memory">Read memory</button>
+        <button type="button" onClick={readMemory} data-testid="debug-read-memory">
+          Read memory
+        </button>
       </div>
       {memory && (
-        <dl className="small" data-testid="debug-memory" data-at={memory.at} data-page-js-heap={memory.pageJsHeapBytes ?? ''} data-wasm-heap={memory.wasmHeapBytes ?? ''}
-          data-gpu-buffers={memory.gpuBuffers ?? ''} data-gpu-buffer-bytes={memory.gpuBufferBytes ?? ''}>
-          <dt>JS heap (page)</dt><dd>{mb(memory.pageJsHeapBytes)}</dd>
-          <dt>ONNX Runtime wasm heap</dt><dd>{mb(memory.wasmHeapBytes)}</dd>
-          <dt>GPU buffers held by ONNX Runtime</dt><dd>{memory.gpuBuffers ?? 'n/a'} ({mb(memory.gpuBufferBytes)})</dd>
+        <dl
+          className="small"
+          data-testid="debug-memory"
+          data-at={memory.at}
+          data-page-js-heap={memory.pageJsHeapBytes ?? ''}
+          data-wasm-heap={memory.wasmHeapBytes ?? ''}
+          data-gpu-buffers={memory.gpuBuffers ?? ''}
+          data-gpu-buffer-bytes={memory.gpuBufferBytes ?? ''}
+        >
+          <dt>JS heap (page)</dt>
+          <dd>{mb(memory.pageJsHeapBytes)}</dd>
+          <dt>ONNX Runtime wasm heap</dt>
+          <dd>{mb(memory.wasmHeapBytes)}</dd>
+          <dt>GPU buffers held by ONNX Runtime</dt>
+          <dd>
+            {memory.gpuBuffers ?? 'n/a'} ({mb(memory.gpuBufferBytes)})
+          </dd>
         </dl>
       )}
     </section>

@@ -72,20 +72,46 @@ function SetChooser() {
           Evaluate the shipped subset ({manifest.images.length} labelled images)
         </button>
       )}
-      <div className={over ? 'eval-drop over' : 'eval-drop'} onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop} data-testid="eval-dropzone">
+      <div
+        className={over ? 'eval-drop over' : 'eval-drop'}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={onDrop}
+        data-testid="eval-dropzone"
+      >
         <label className="small">
           Or a folder of your own images:{' '}
-          <input type="file" disabled={!ready || busy} data-testid="eval-folder" {...{ webkitdirectory: '', directory: '' }} multiple
-            onChange={(e) => e.target.files && void runFolder(pickedFiles(e.target.files))} />
+          <input
+            type="file"
+            disabled={!ready || busy}
+            data-testid="eval-folder"
+            {...{ webkitdirectory: '', directory: '' }}
+            multiple
+            onChange={(e) => e.target.files && void runFolder(pickedFiles(e.target.files))}
+          />
         </label>
         <p className="small muted">
-          Drop it here or pick it. Layout: ImageNet val (one folder per WordNet id, n01440764/…; the card's labels are class names, so add ImageNet's
-          LOC_synset_mapping.txt unless all {labels.length} class folders are there), or any layout with a labels file <code>labels.csv</code> (
-          <code>file,label_index</code>, file = path inside the folder). Unlabelled and undecodable files are counted and listed, not used.
+          Drop it here or pick it. Layout: ImageNet val (one folder per WordNet id, n01440764/…; the card's labels are class names, so add
+          ImageNet's LOC_synset_mapping.txt unless all {labels.length} class folders are there), or any layout with a labels file{' '}
+          <code>labels.csv</code> (<code>file,label_index</code>, file = path inside the folder). Unlabelled and undecodable files are
+          counted and listed, not used.
         </p>
       </div>
       <label className="small">
-        Every <input type="number" min={1} max={1000} value={every} disabled={busy} onChange={(e) => setEvery(Number(e.target.value))} data-testid="eval-every" style={{ width: '4.5rem' }} />
+        Every{' '}
+        <input
+          type="number"
+          min={1}
+          max={1000}
+          value={every}
+          disabled={busy}
+          onChange={(e) => setEvery(Number(e.target.value))}
+          data-testid="eval-every"
+          style={{ width: '4.5rem' }}
+        />
         -th image (1 = all; a deterministic subset: images 0, N, 2N, … of the set's order)
       </label>
     </div>
@@ -97,7 +123,12 @@ function Progress() {
   const preparing = useStore((s) => s.evalPreparing);
   const p = useStore((s) => s.evalProgress);
   const cancel = useStore((s) => s.cancelEvaluation);
-  if (preparing) return <p className="small" data-testid="eval-preparing">{preparing}</p>;
+  if (preparing)
+    return (
+      <p className="small" data-testid="eval-preparing">
+        {preparing}
+      </p>
+    );
   if (!running || !p) return null;
   return (
     <div className="eval-progress" data-testid="eval-progress">
@@ -106,7 +137,9 @@ function Progress() {
         {p.done} of {p.total || '…'} runs · image {p.imagesDone} of {p.images}
         {p.failed > 0 && <span className="bad"> · {p.failed} could not be decoded</span>}
       </span>
-      <button type="button" onClick={cancel} data-testid="eval-cancel">Cancel</button>
+      <button type="button" onClick={cancel} data-testid="eval-cancel">
+        Cancel
+      </button>
     </div>
   );
 }
@@ -120,13 +153,21 @@ function Results() {
   const rhos = [...new Set(Object.values(r.curve).flatMap((by) => Object.keys(by)))].sort();
   const stem = `curve-${r.images}img-${r.backend}`;
   return (
-    <div className="eval-results" data-testid="eval-result" data-images={r.images} data-failed={r.failed.length} data-skipped={r.skipped.length} data-cancelled={r.cancelled}>
+    <div
+      className="eval-results"
+      data-testid="eval-result"
+      data-images={r.images}
+      data-failed={r.failed.length}
+      data-skipped={r.skipped.length}
+      data-cancelled={r.cancelled}
+    >
       <p className="small" data-testid="eval-summary">
         {r.cancelled ? 'Cancelled: ' : ''}
         <strong>{r.images}</strong> image{r.images === 1 ? '' : 's'} evaluated on {r.backend} in {r.seconds.toFixed(1)} s · set: {r.set}
         {r.how && <> · labels from {r.how}</>}
         {' · '}
-        <span className={r.failed.length ? 'bad' : ''}>{r.failed.length} could not be decoded</span> · <span className={r.skipped.length ? 'bad' : ''}>{r.skipped.length} skipped (unlabelled or unreadable)</span>
+        <span className={r.failed.length ? 'bad' : ''}>{r.failed.length} could not be decoded</span> ·{' '}
+        <span className={r.skipped.length ? 'bad' : ''}>{r.skipped.length} skipped (unlabelled or unreadable)</span>
       </p>
       {r.images > 0 && (
         <>
@@ -134,17 +175,24 @@ function Results() {
             <legend className="small">x axis</legend>
             {(['gflops', 'ms'] as const).map((a) => (
               <label key={a} className="small">
-                <input type="radio" name="curve-axis" checked={axis === a} onChange={() => setAxis(a)} data-testid={`curve-axis-${a}`} /> {a === 'gflops' ? 'GFLOPs' : 'measured latency'}
+                <input type="radio" name="curve-axis" checked={axis === a} onChange={() => setAxis(a)} data-testid={`curve-axis-${a}`} />{' '}
+                {a === 'gflops' ? 'GFLOPs' : 'measured latency'}
               </label>
             ))}
           </fieldset>
           <CurveChart curve={r.curve} axis={axis} name={name} />
           <table className="eval-table" data-testid="eval-table">
-            <caption className="small muted">Top-1 (%) per method and keep ratio; GFLOPs and median ms on hover of the chart and in the exports</caption>
+            <caption className="small muted">
+              Top-1 (%) per method and keep ratio; GFLOPs and median ms on hover of the chart and in the exports
+            </caption>
             <thead>
               <tr>
                 <th scope="col">method</th>
-                {rhos.map((rho) => <th scope="col" key={rho}>ρ {rho}</th>)}
+                {rhos.map((rho) => (
+                  <th scope="col" key={rho}>
+                    ρ {rho}
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>
@@ -161,12 +209,27 @@ function Results() {
             </tbody>
           </table>
           <div className="eval-exports">
-            <button type="button" onClick={() => download(`${stem}.csv`, curveToCsv(r.curve), 'text/csv')} data-testid="eval-export-csv">Export CSV</button>
-            <button type="button" onClick={() => download(`${stem}.json`, `${JSON.stringify(r.curve, null, 1)}\n`, 'application/json')} data-testid="eval-export-json">
+            <button type="button" onClick={() => download(`${stem}.csv`, curveToCsv(r.curve), 'text/csv')} data-testid="eval-export-csv">
+              Export CSV
+            </button>
+            <button
+              type="button"
+              onClick={() => download(`${stem}.json`, `${JSON.stringify(r.curve, null, 1)}\n`, 'application/json')}
+              data-testid="eval-export-json"
+            >
               Export JSON (curve.json shape)
             </button>
-            <button type="button" data-testid="eval-export-predictions"
-              onClick={() => download(`${stem}-predictions.json`, `${JSON.stringify({ set: r.set, backend: r.backend, names: r.names, labels: r.labels, predictions: r.predictions })}\n`, 'application/json')}>
+            <button
+              type="button"
+              data-testid="eval-export-predictions"
+              onClick={() =>
+                download(
+                  `${stem}-predictions.json`,
+                  `${JSON.stringify({ set: r.set, backend: r.backend, names: r.names, labels: r.labels, predictions: r.predictions })}\n`,
+                  'application/json',
+                )
+              }
+            >
               Export per-image predictions
             </button>
           </div>
@@ -202,13 +265,18 @@ export function EvaluatePanel() {
     <section className="card" aria-labelledby="eval-h" data-testid="evaluate">
       <h2 id="eval-h">Evaluate: accuracy against cost</h2>
       <p className="small muted">
-        Each image is decoded and preprocessed as a dropped image is, then run through DeiT once and through {methods === 1 ? 'DynamicViT' : `${methods} methods`} at ρ ={' '}
-        {rhos.map((r) => r.toFixed(1)).join(', ')}: {1 + methods * rhos.length} runs per image on {backend ?? 'the current backend'}. Top-1 counts the
-        highest logit; GFLOPs come from the card; latency is the median of this page's runs.
+        Each image is decoded and preprocessed as a dropped image is, then run through DeiT once and through{' '}
+        {methods === 1 ? 'DynamicViT' : `${methods} methods`} at ρ = {rhos.map((r) => r.toFixed(1)).join(', ')}: {1 + methods * rhos.length}{' '}
+        runs per image on {backend ?? 'the current backend'}. Top-1 counts the highest logit; GFLOPs come from the card; latency is the
+        median of this page's runs.
       </p>
       <SetChooser />
       <Progress />
-      {error && <p className="bad small" role="alert" data-testid="eval-error">{error}</p>}
+      {error && (
+        <p className="bad small" role="alert" data-testid="eval-error">
+          {error}
+        </p>
+      )}
       <Results />
     </section>
   );

@@ -3,7 +3,6 @@ import { SAMPLES_URL, sampleUrl } from '../paths.ts';
 import { isImageLike, type SampleInfo as Sample } from '../store/inferenceSlice.ts';
 import { useStore } from '../store/index.ts';
 
-
 export function DropZone() {
   const classifyImage = useStore((s) => s.classifyImage);
   const ready = useStore((s) => s.status === 'ready');
@@ -62,8 +61,8 @@ export function DropZone() {
         }}
       />
       <p className="muted small">
-        Resized (shorter side, PIL-exact bicubic), center-cropped and normalised as the model card says — the crop below is what the models see. A raw
-        float32 NCHW tensor saved as <code>.bin</code> is fed as-is.
+        Resized (shorter side, PIL-exact bicubic), center-cropped and normalised as the model card says — the crop below is what the models
+        see. A raw float32 NCHW tensor saved as <code>.bin</code> is fed as-is.
       </p>
     </div>
   );
@@ -98,10 +97,22 @@ export function SampleGallery() {
     <ul className="gallery" aria-label="Sample images" data-testid="samples">
       {samples.map((s) => (
         <li key={s.file}>
-          <button type="button" onClick={() => void pick(s)} disabled={!ready} aria-pressed={current === s.file}
-            title={[s.label, s.kind === 'generated' ? 'generated (demo model domain)' : 'photo (for ImageNet checkpoints)', s.license].filter(Boolean).join(' · ')} data-testid="sample" data-file={s.file}>
+          <button
+            type="button"
+            onClick={() => void pick(s)}
+            disabled={!ready}
+            aria-pressed={current === s.file}
+            title={[s.label, s.kind === 'generated' ? 'generated (demo model domain)' : 'photo (for ImageNet checkpoints)', s.license]
+              .filter(Boolean)
+              .join(' · ')}
+            data-testid="sample"
+            data-file={s.file}
+          >
             <img src={sampleUrl(s.file)} alt={s.label} loading="lazy" width={72} height={72} />
-            <span className="small">{s.emoji ? `${s.emoji} ` : ''}{s.label}</span>
+            <span className="small">
+              {s.emoji ? `${s.emoji} ` : ''}
+              {s.label}
+            </span>
             {s.kind === 'photo-imagenet' && <span className="tag">photo</span>}
           </button>
         </li>

@@ -15,10 +15,12 @@ export function LoadProgress() {
   if (status === 'ready' && timings) {
     return (
       <p className="muted small" data-testid="load-timings">
-        Sessions created in {formatMs(timings.createMs)}; warm-up (shader compilation, first run of each model) {formatMs(timings.warmupMs)}
-        {' '}— excluded from all latencies shown.
+        Sessions created in {formatMs(timings.createMs)}; warm-up (shader compilation, first run of each model) {formatMs(timings.warmupMs)}{' '}
+        — excluded from all latencies shown.
         {downloads.some((d) => d.fromCache) && ' Model bytes came from Cache Storage.'}
-        {backend === 'webgpu' && allNodesOnGpu && ' Both sessions were created with disable_cpu_ep_fallback = 1, so every node runs on WebGPU.'}
+        {backend === 'webgpu' &&
+          allNodesOnGpu &&
+          ' Both sessions were created with disable_cpu_ep_fallback = 1, so every node runs on WebGPU.'}
         {ortVersion && ` onnxruntime-web ${ortVersion}.`}
       </p>
     );
@@ -34,7 +36,8 @@ export function LoadProgress() {
           </label>
           <progress id={`dl-${d.file}`} max={d.total || 1} value={d.total ? d.loaded : undefined} />
           <span className="muted small">
-            {formatBytes(d.loaded)}{d.total ? ` / ${formatBytes(d.total)}` : ''}
+            {formatBytes(d.loaded)}
+            {d.total ? ` / ${formatBytes(d.total)}` : ''}
           </span>
         </div>
       ))}

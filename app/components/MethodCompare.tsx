@@ -20,24 +20,40 @@ export function MethodSwitch() {
   const method = useStore((s) => s.method);
   const setMethod = useStore((s) => s.setMethod);
   const note = useStore((s) => s.baselineNote);
-  if (methods.length < 2) return note ? <p className="small muted" data-testid="baseline-note">{note}</p> : null;
+  if (methods.length < 2)
+    return note ? (
+      <p className="small muted" data-testid="baseline-note">
+        {note}
+      </p>
+    ) : null;
   return (
     <section className="card" aria-label="Pruning method">
       <fieldset className="method-switch" data-testid="method-switch">
         <legend>Method shown in the overlay</legend>
         {methods.map(({ key, card }) => (
           <label key={key} className={method === key ? 'on' : ''} title={card.display_name}>
-            <input type="radio" name="method" value={key} checked={method === key} onChange={() => setMethod(key)} data-testid={`method-radio-${key}`} />
+            <input
+              type="radio"
+              name="method"
+              value={key}
+              checked={method === key}
+              onChange={() => setMethod(key)}
+              data-testid={`method-radio-${key}`}
+            />
             {methodName(key, card)}
           </label>
         ))}
       </fieldset>
       <p className="small muted">
-        Same keep counts for every method: learned predictors (DynamicViT), the CLS token's attention (EViT rule, no training) and a fixed random order, the
-        latter two on the DeiT twin's weights. Each method is one more model run per image and keep ratio ({methods.length} runs + DeiT once); on a
-        software adapter that multiplies the wait.
+        Same keep counts for every method: learned predictors (DynamicViT), the CLS token's attention (EViT rule, no training) and a fixed
+        random order, the latter two on the DeiT twin's weights. Each method is one more model run per image and keep ratio (
+        {methods.length} runs + DeiT once); on a software adapter that multiplies the wait.
       </p>
-      {note && <p className="small muted" data-testid="baseline-note">{note}</p>}
+      {note && (
+        <p className="small muted" data-testid="baseline-note">
+          {note}
+        </p>
+      )}
     </section>
   );
 }
@@ -69,7 +85,10 @@ export function MethodCompare() {
   return (
     <section className="card" aria-labelledby="compare-h" data-testid="compare-view" data-rho={result.rho}>
       <h2 id="compare-h">
-        Same budget, different rules <span className="muted small">ρ = {result.rho.toFixed(2)}: {expected.join(', ')} of {a.num_patches} patches kept</span>
+        Same budget, different rules{' '}
+        <span className="muted small">
+          ρ = {result.rho.toFixed(2)}: {expected.join(', ')} of {a.num_patches} patches kept
+        </span>
       </h2>
       <div className="compare-grid" style={cols} role="table" aria-label="Kept patches per stage and method">
         <div role="row" className="compare-row">
@@ -77,7 +96,9 @@ export function MethodCompare() {
           {outs.map(({ key, card: c, out }) => (
             <div role="columnheader" key={key} data-testid={`compare-col-${key}`} className="compare-head">
               <strong>{methodName(key, c)}</strong>{' '}
-              <span className="muted small" data-testid={`compare-ms-${key}`}>{formatMs(out.latencyMs)}</span>
+              <span className="muted small" data-testid={`compare-ms-${key}`}>
+                {formatMs(out.latencyMs)}
+              </span>
               <CompactTop5 out={out} testid={`compare-top5-${key}`} />
             </div>
           ))}
@@ -87,18 +108,26 @@ export function MethodCompare() {
             <span role="rowheader" className="small">
               Stage {i + 1}
               <br />
-              <span className="muted">blocks {groups[i + 1].first}–{groups[i + 1].last} · {k} kept</span>
+              <span className="muted">
+                blocks {groups[i + 1].first}–{groups[i + 1].last} · {k} kept
+              </span>
             </span>
             {outs.map(({ key, card: c, out }) => (
               <div role="cell" key={key} data-testid={`compare-cell-${key}-${i + 1}`}>
-                <PatchCanvas crop={crop} patches={{ grid: a.grid, mask: keepMask(out.kept[i], a.grid) }} positions={out.kept[i]}
-                  label={`${methodName(key, c)} · stage ${i + 1} · ${out.kept[i].length}`} />
+                <PatchCanvas
+                  crop={crop}
+                  patches={{ grid: a.grid, mask: keepMask(out.kept[i], a.grid) }}
+                  positions={out.kept[i]}
+                  label={`${methodName(key, c)} · stage ${i + 1} · ${out.kept[i].length}`}
+                />
               </div>
             ))}
           </div>
         ))}
       </div>
-      <p className="small muted">Run times are single runs on {result.backend} at this ρ (DeiT, all tokens: {formatMs(result.deit.latencyMs)}).</p>
+      <p className="small muted">
+        Run times are single runs on {result.backend} at this ρ (DeiT, all tokens: {formatMs(result.deit.latencyMs)}).
+      </p>
     </section>
   );
 }

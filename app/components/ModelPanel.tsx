@@ -22,7 +22,14 @@ export function ModelPicker() {
     <div className="picker-row">
       <label>
         Model{' '}
-        <select value={modelId ?? ''} disabled={busy} onChange={(e) => (e.target.value.startsWith(IMPORT) ? loadImport(e.target.value.slice(IMPORT.length)) : selectModel(e.target.value))} data-testid="model-picker">
+        <select
+          value={modelId ?? ''}
+          disabled={busy}
+          onChange={(e) =>
+            e.target.value.startsWith(IMPORT) ? loadImport(e.target.value.slice(IMPORT.length)) : selectModel(e.target.value)
+          }
+          data-testid="model-picker"
+        >
           {!known && modelId && <option value={modelId}>{modelId}</option>}
           {models.map((m) => (
             <option key={m.id} value={m.id}>
@@ -42,7 +49,12 @@ export function ModelPicker() {
       </label>
       <label>
         Backend{' '}
-        <select value={backendChoice} disabled={busy} onChange={(e) => setBackendChoice(e.target.value === 'wasm' ? 'wasm' : 'auto')} data-testid="backend-picker">
+        <select
+          value={backendChoice}
+          disabled={busy}
+          onChange={(e) => setBackendChoice(e.target.value === 'wasm' ? 'wasm' : 'auto')}
+          data-testid="backend-picker"
+        >
           <option value="auto">WebGPU (WebAssembly if unavailable)</option>
           <option value="wasm">WebAssembly only</option>
         </select>
@@ -70,8 +82,8 @@ export function ModelInfo() {
         <dd>{deit.display_name}</dd>
         <dt>Architecture</dt>
         <dd data-testid="model-arch" data-arch={a.arch} data-backbone={a.backbone}>
-          {a.arch} · {BACKBONE_NAMES[a.backbone]} backbone · {dvit.family} · {a.embed_dim}d × {a.depth} blocks, {a.num_heads} heads, MLP ×{a.mlp_ratio}, patch {a.patch_size},{' '}
-          {a.grid}×{a.grid} grid
+          {a.arch} · {BACKBONE_NAMES[a.backbone]} backbone · {dvit.family} · {a.embed_dim}d × {a.depth} blocks, {a.num_heads} heads, MLP ×
+          {a.mlp_ratio}, patch {a.patch_size}, {a.grid}×{a.grid} grid
         </dd>
         <dt>Structure</dt>
         <dd>{describeStructure(a)}</dd>
@@ -80,8 +92,12 @@ export function ModelInfo() {
             <dt>Pruning</dt>
             <dd data-testid="model-pruning" data-locations={a.pruning_locations.join(',')}>
               {a.pruning_locations.length} stages, predictors before blocks {a.pruning_locations.join(', ')} (stages see blocks{' '}
-              {stageBlocks(a).slice(1).map((g) => `${g.first}–${g.last}`).join(', ')}); trained at ρ = {pr.trained_keep_ratio} → keeps{' '}
-              {pr.keep_counts_at_trained_ratio.join(' / ')} of {a.num_patches} patches; slider range {pr.keep_ratio_range.join('–')}
+              {stageBlocks(a)
+                .slice(1)
+                .map((g) => `${g.first}–${g.last}`)
+                .join(', ')}
+              ); trained at ρ = {pr.trained_keep_ratio} → keeps {pr.keep_counts_at_trained_ratio.join(' / ')} of {a.num_patches} patches;
+              slider range {pr.keep_ratio_range.join('–')}
             </dd>
           </>
         )}
@@ -95,12 +111,16 @@ export function ModelInfo() {
           </>
         )}
         <dt>Classes</dt>
-        <dd>{dvit.labels.length}{dvit.labels.length <= 30 ? `: ${dvit.labels.join(', ')}` : ''}</dd>
+        <dd>
+          {dvit.labels.length}
+          {dvit.labels.length <= 30 ? `: ${dvit.labels.join(', ')}` : ''}
+        </dd>
         <dt>Training data</dt>
         <dd>{describeTraining(training, prov, pr?.trained_keep_ratio)}</dd>
         <dt>Weights</dt>
         <dd>
-          {dvit.onnx.precision}, opset {dvit.onnx.opset}, {(dvit.onnx.bytes / 2 ** 20).toFixed(1)} + {(deit.onnx.bytes / 2 ** 20).toFixed(1)} MiB
+          {dvit.onnx.precision}, opset {dvit.onnx.opset}, {(dvit.onnx.bytes / 2 ** 20).toFixed(1)} +{' '}
+          {(deit.onnx.bytes / 2 ** 20).toFixed(1)} MiB
           {typeof prov.source === 'string' ? ` · source: ${prov.source}` : ''}
         </dd>
       </dl>
@@ -114,7 +134,9 @@ const BACKBONE_NAMES: Record<Architecture['backbone'], string> = { deit: 'DeiT',
 /** The structural facts of the card that differ between DeiT and LV-ViT. */
 function describeStructure(a: Architecture): string {
   const parts = [
-    a.patch_embed === 'lvvit-conv-stem' ? `conv stem (${a.patch_embed_gflops.toFixed(3)} GFLOPs)` : `patch conv (${a.patch_embed_gflops.toFixed(3)} GFLOPs)`,
+    a.patch_embed === 'lvvit-conv-stem'
+      ? `conv stem (${a.patch_embed_gflops.toFixed(3)} GFLOPs)`
+      : `patch conv (${a.patch_embed_gflops.toFixed(3)} GFLOPs)`,
     a.qkv_bias ? 'qkv bias' : 'no qkv bias',
     `LayerNorm eps ${a.norm_eps}`,
   ];
@@ -134,7 +156,10 @@ function describeTraining(t: Record<string, unknown> | null | undefined, prov: R
     }
     const ev = t.evaluation as Record<string, unknown> | undefined;
     if (ev) {
-      const dv = rho === undefined ? undefined : (ev.dynamicvit as Record<string, { top1?: number; object_recall_per_stage?: number[] }> | undefined)?.[String(rho)];
+      const dv =
+        rho === undefined
+          ? undefined
+          : (ev.dynamicvit as Record<string, { top1?: number; object_recall_per_stage?: number[] }> | undefined)?.[String(rho)];
       if (typeof ev.teacher_top1 === 'number') parts.push(`held-out top-1: DeiT ${(100 * ev.teacher_top1).toFixed(1)}%`);
       if (dv?.top1 !== undefined) parts.push(`DynamicViT ${(100 * dv.top1).toFixed(1)}% at ρ ${rho}`);
       const rec = dv?.object_recall_per_stage;
@@ -154,9 +179,9 @@ export function OfficialCheckpoints() {
       <summary>Use the official ImageNet checkpoints</summary>
       <ol className="small">
         <li>
-          Download a DynamicViT checkpoint from the authors' model zoo (DeiT-256, DeiT-S, DeiT-B, LV-ViT-S or LV-ViT-M) and its
-          unpruned teacher: the matching DeiT (e.g. <code>deit_small_patch16_224</code>) or LV-ViT release (
-          <code>lvvit_s-26M-224-83.3.pth.tar</code>, <code>lvvit_m-56M-224-84.0.pth</code>). The exporter detects the architecture from the weights.
+          Download a DynamicViT checkpoint from the authors' model zoo (DeiT-256, DeiT-S, DeiT-B, LV-ViT-S or LV-ViT-M) and its unpruned
+          teacher: the matching DeiT (e.g. <code>deit_small_patch16_224</code>) or LV-ViT release (<code>lvvit_s-26M-224-83.3.pth.tar</code>
+          , <code>lvvit_m-56M-224-84.0.pth</code>). The exporter detects the architecture from the weights.
         </li>
         <li>
           Export both graphs and their cards:

@@ -6,9 +6,8 @@ export function FallbackNotice() {
   if (backend !== 'wasm' || !reason) return null;
   return (
     <div className="notice notice-warn" role="note">
-      <strong>Running on WebAssembly, not WebGPU.</strong>{' '}
-      <span data-testid="fallback-reason">{reason}</span>.{' '}
-      Latencies below are CPU numbers; they are never compared with WebGPU ones.
+      <strong>Running on WebAssembly, not WebGPU.</strong> <span data-testid="fallback-reason">{reason}</span>. Latencies below are CPU
+      numbers; they are never compared with WebGPU ones.
     </div>
   );
 }
@@ -16,7 +15,11 @@ export function FallbackNotice() {
 export function GpuNote() {
   const note = useStore((s) => s.gpuNote);
   if (!note) return null;
-  return <div className="notice notice-warn" role="note">{note}</div>;
+  return (
+    <div className="notice notice-warn" role="note">
+      {note}
+    </div>
+  );
 }
 
 export function ErrorNotice() {
@@ -26,7 +29,9 @@ export function ErrorNotice() {
   return (
     <div className="notice notice-error" role="alert" data-testid="error">
       <pre>{error}</pre>
-      <button type="button" onClick={dismiss}>Dismiss</button>
+      <button type="button" onClick={dismiss}>
+        Dismiss
+      </button>
     </div>
   );
 }
@@ -40,14 +45,23 @@ export function DeviceLossNotice() {
   const cause = `${loss.reason}${loss.message ? `: ${loss.message.replace(/\.$/, '')}` : ''}`;
   const recovered = loss.recoveredMs !== null;
   return (
-    <div className="notice notice-warn notice-row" role="status" data-testid="device-lost" data-recovered={String(recovered)} data-backend={loss.backend ?? ''}>
+    <div
+      className="notice notice-warn notice-row"
+      role="status"
+      data-testid="device-lost"
+      data-recovered={String(recovered)}
+      data-backend={loss.backend ?? ''}
+    >
       <span>
-        <strong>The WebGPU device was lost</strong> at {when} ({cause}){loss.count > 1 ? `, ${loss.count} times since the page loaded` : ''}.{' '}
+        <strong>The WebGPU device was lost</strong> at {when} ({cause}){loss.count > 1 ? `, ${loss.count} times since the page loaded` : ''}
+        .{' '}
         {recovered
           ? `Both sessions were recreated on ${loss.backend === 'webgpu' ? 'a new GPU device' : 'WebAssembly (no new GPU device)'} in ${(loss.recoveredMs! / 1000).toFixed(1)} s; the current image was classified again.`
           : 'Recreating both sessions on a new device…'}
       </span>
-      <button type="button" onClick={dismiss} disabled={!recovered}>Dismiss</button>
+      <button type="button" onClick={dismiss} disabled={!recovered}>
+        Dismiss
+      </button>
     </div>
   );
 }

@@ -67,11 +67,24 @@ function outline(ctx: CanvasRenderingContext2D, object: Uint8Array, grid: number
   for (let r = 0; r < grid; r++) {
     for (let c = 0; c < grid; c++) {
       if (!on(r, c)) continue;
-      const x = c * cell, y = r * cell;
-      if (!on(r - 1, c)) { ctx.moveTo(x, y); ctx.lineTo(x + cell, y); }
-      if (!on(r + 1, c)) { ctx.moveTo(x, y + cell); ctx.lineTo(x + cell, y + cell); }
-      if (!on(r, c - 1)) { ctx.moveTo(x, y); ctx.lineTo(x, y + cell); }
-      if (!on(r, c + 1)) { ctx.moveTo(x + cell, y); ctx.lineTo(x + cell, y + cell); }
+      const x = c * cell,
+        y = r * cell;
+      if (!on(r - 1, c)) {
+        ctx.moveTo(x, y);
+        ctx.lineTo(x + cell, y);
+      }
+      if (!on(r + 1, c)) {
+        ctx.moveTo(x, y + cell);
+        ctx.lineTo(x + cell, y + cell);
+      }
+      if (!on(r, c - 1)) {
+        ctx.moveTo(x, y);
+        ctx.lineTo(x, y + cell);
+      }
+      if (!on(r, c + 1)) {
+        ctx.moveTo(x + cell, y);
+        ctx.lineTo(x + cell, y + cell);
+      }
     }
   }
   ctx.stroke();
@@ -121,42 +134,80 @@ export function OverlayView() {
   const blocks = (p: number) => `blocks ${groups[p].first}–${groups[p].last}`;
   return (
     <section className="card" aria-labelledby="overlay-h" aria-busy={classifying}>
-      <h2 id="overlay-h">Kept patches{baselines.length > 0 && <span data-testid="overlay-method"> · {methodName(method, baselines.find((b) => b.key === method)?.card)}</span>} {classifying && <span className="muted small">(updating…)</span>}</h2>
+      <h2 id="overlay-h">
+        Kept patches
+        {baselines.length > 0 && (
+          <span data-testid="overlay-method"> · {methodName(method, baselines.find((b) => b.key === method)?.card)}</span>
+        )}{' '}
+        {classifying && <span className="muted small">(updating…)</span>}
+      </h2>
       <fieldset className="stage-picker">
         <legend className="sr-only">Stage shown</legend>
         {stages.map((p) => (
-          <label key={p} className={shown === p ? 'on' : ''} title={`after the predictor before block ${groups[p].first}; ${blocks(p)} see these tokens`}>
-            <input type="radio" name="stage" value={p} checked={shown === p} onChange={() => setStage(p)} data-testid={`stage-radio-${p}`} />
+          <label
+            key={p}
+            className={shown === p ? 'on' : ''}
+            title={`after the predictor before block ${groups[p].first}; ${blocks(p)} see these tokens`}
+          >
+            <input
+              type="radio"
+              name="stage"
+              value={p}
+              checked={shown === p}
+              onChange={() => setStage(p)}
+              data-testid={`stage-radio-${p}`}
+            />
             Stage {p}
-            <span className="muted small" data-testid={`stage-radio-blocks-${p}`}> · {blocks(p)}</span>
-            {kept && <span className="muted small"> · {kept[p - 1]}/{total}</span>}
+            <span className="muted small" data-testid={`stage-radio-blocks-${p}`}>
+              {' '}
+              · {blocks(p)}
+            </span>
+            {kept && (
+              <span className="muted small">
+                {' '}
+                · {kept[p - 1]}/{total}
+              </span>
+            )}
           </label>
         ))}
       </fieldset>
       {object && (
         <label className="small object-toggle">
-          <input type="checkbox" checked={showObject} onChange={(e) => setShowObject(e.target.checked)} /> outline the object (yellow, from samples.json)
+          <input type="checkbox" checked={showObject} onChange={(e) => setShowObject(e.target.checked)} /> outline the object (yellow, from
+          samples.json)
         </label>
       )}
       <div className="overlay-main">
         {masks && grid !== undefined && shown >= 1 ? (
-          <PatchCanvas crop={crop} patches={{ grid, mask: masks[shown - 1], object: showObject ? object : null }} big
-            label={`Stage ${shown} (${blocks(shown)}): ${kept![shown - 1]} of ${total} patches kept (dropped ones dimmed)`} />
+          <PatchCanvas
+            crop={crop}
+            patches={{ grid, mask: masks[shown - 1], object: showObject ? object : null }}
+            big
+            label={`Stage ${shown} (${blocks(shown)}): ${kept![shown - 1]} of ${total} patches kept (dropped ones dimmed)`}
+          />
         ) : (
           <PatchCanvas crop={crop} label="Input crop" big />
         )}
       </div>
       <div className="strip" data-testid="stage-strip">
         <PatchCanvas crop={crop} label="input" />
-        {grid !== undefined && masks?.map((m, i) => (
-          <PatchCanvas key={i} crop={crop} patches={{ grid, mask: m }} label={`stage ${i + 1} · ${kept![i]}`} positions={shownKept?.[i]} />
-        ))}
+        {grid !== undefined &&
+          masks?.map((m, i) => (
+            <PatchCanvas
+              key={i}
+              crop={crop}
+              patches={{ grid, mask: m }}
+              label={`stage ${i + 1} · ${kept![i]}`}
+              positions={shownKept?.[i]}
+            />
+          ))}
       </div>
       <p className="muted small">
         {crop.name} · {crop.width}×{crop.height}
-        {crop.resized.width !== crop.width || crop.resized.height !== crop.height ? ` → resized ${crop.resized.width}×${crop.resized.height}` : ''} →{' '}
-        {crop.size}×{crop.size} center crop. Positions come from the graph's{' '}
-        <code>kept_positions_stage*</code> outputs.
+        {crop.resized.width !== crop.width || crop.resized.height !== crop.height
+          ? ` → resized ${crop.resized.width}×${crop.resized.height}`
+          : ''}{' '}
+        → {crop.size}×{crop.size} center crop. Positions come from the graph's <code>kept_positions_stage*</code> outputs.
       </p>
     </section>
   );

@@ -36,14 +36,21 @@ export function Predictions() {
       <h2 id="pred-h">Top-5</h2>
       {truth && (
         <p className="small" data-testid="ground-truth">
-          Ground truth: <strong>{sample?.emoji} {truth}</strong>
+          Ground truth:{' '}
+          <strong>
+            {sample?.emoji} {truth}
+          </strong>
           {!knownTruth && <span className="muted"> (not a class of this model)</span>}
         </p>
       )}
       {sample?.kind === 'photo-imagenet' && <p className="small muted">{sample.note}</p>}
       <div className="side-by-side">
-        <Top5 title={`DynamicViT ρ=${result.rho.toFixed(2)}`} out={result.dynamicvit} testid="top5-dynamicvit"
-          agree={result.dynamicvit.top5[0]?.index === result.deit.top5[0]?.index} />
+        <Top5
+          title={`DynamicViT ρ=${result.rho.toFixed(2)}`}
+          out={result.dynamicvit}
+          testid="top5-dynamicvit"
+          agree={result.dynamicvit.top5[0]?.index === result.deit.top5[0]?.index}
+        />
         <Top5 title="DeiT (all tokens)" out={result.deit} testid="top5-deit" />
       </div>
       <p className="small muted">Latency of this single run on {result.backend}; use Benchmark for a fair comparison.</p>

@@ -19,29 +19,58 @@ export function StatusBar() {
   const threads = useStore((s) => s.wasmThreads);
 
   const text =
-    status === 'loading' ? (phase ? PHASE_TEXT[phase] : 'Loading…') : status === 'ready' ? (classifying ? 'Running…' : 'Ready') : status === 'error' ? 'Error' : 'Starting…';
+    status === 'loading'
+      ? phase
+        ? PHASE_TEXT[phase]
+        : 'Loading…'
+      : status === 'ready'
+        ? classifying
+          ? 'Running…'
+          : 'Ready'
+        : status === 'error'
+          ? 'Error'
+          : 'Starting…';
 
   return (
     <div className="statusbar" role="status" aria-live="polite">
       <span className={`pill pill-${status}`} data-testid="status" data-state={status}>
         {text}
       </span>
-      <span className={`pill pill-backend-${backend ?? 'none'}`} data-testid="backend" data-backend={backend ?? ''} title="ONNX Runtime execution provider">
+      <span
+        className={`pill pill-backend-${backend ?? 'none'}`}
+        data-testid="backend"
+        data-backend={backend ?? ''}
+        title="ONNX Runtime execution provider"
+      >
         {backend === 'webgpu' ? 'WebGPU' : backend === 'wasm' ? 'WebAssembly (CPU)' : 'backend…'}
       </span>
       {backend === 'webgpu' && allNodesOnGpu !== null && (
-        <span className={`pill ${allNodesOnGpu ? 'pill-good' : 'pill-warn'}`} data-testid="gpu-nodes" data-all-on-gpu={String(allNodesOnGpu)}
-          title="Sessions created with session option disable_cpu_ep_fallback = 1: creation fails if any node would run on the CPU">
+        <span
+          className={`pill ${allNodesOnGpu ? 'pill-good' : 'pill-warn'}`}
+          data-testid="gpu-nodes"
+          data-all-on-gpu={String(allNodesOnGpu)}
+          title="Sessions created with session option disable_cpu_ep_fallback = 1: creation fails if any node would run on the CPU"
+        >
           {allNodesOnGpu ? 'all nodes on WebGPU' : 'some nodes on CPU'}
         </span>
       )}
       {threads && (
-        <span className={`pill ${threads.reason && !threads.isolated ? 'pill-warn' : ''}`} data-testid="wasm-threads" data-threads={threads.threads} data-isolated={String(threads.isolated)}
-          title={`ONNX Runtime WebAssembly threads: ${threads.threads} (the browser reports ${threads.cores} logical cores)${threads.reason ? `; ${threads.reason}` : ''}`}>
+        <span
+          className={`pill ${threads.reason && !threads.isolated ? 'pill-warn' : ''}`}
+          data-testid="wasm-threads"
+          data-threads={threads.threads}
+          data-isolated={String(threads.isolated)}
+          title={`ONNX Runtime WebAssembly threads: ${threads.threads} (the browser reports ${threads.cores} logical cores)${threads.reason ? `; ${threads.reason}` : ''}`}
+        >
           {threads.threads} CPU thread{threads.threads === 1 ? '' : 's'}
         </span>
       )}
-      <span className="adapter" data-testid="adapter" data-features={adapter?.features.join(' ') ?? ''} title={adapter ? `WebGPU features: ${adapter.features.join(', ') || 'none'}` : undefined}>
+      <span
+        className="adapter"
+        data-testid="adapter"
+        data-features={adapter?.features.join(' ') ?? ''}
+        title={adapter ? `WebGPU features: ${adapter.features.join(', ') || 'none'}` : undefined}
+      >
         {adapter ? (
           <>
             <span className="muted">adapter</span> {adapter.vendor} / {adapter.architecture}
@@ -53,7 +82,9 @@ export function StatusBar() {
         ) : null}
       </span>
       {threads?.reason && !threads.isolated && (
-        <span className="small muted" data-testid="wasm-threads-reason">{threads.reason}</span>
+        <span className="small muted" data-testid="wasm-threads-reason">
+          {threads.reason}
+        </span>
       )}
     </div>
   );

@@ -32,11 +32,21 @@ export function RhoSlider() {
         Keep ratio ρ = <output data-testid="rho-value">{rho.toFixed(2)}</output>
         <span className="muted small"> (trained at {card.pruning.trained_keep_ratio})</span>
       </label>
-      <input id="rho" type="range" min={lo} max={hi} step={0.01} value={rho} disabled={disabled} data-testid="rho-slider"
+      <input
+        id="rho"
+        type="range"
+        min={lo}
+        max={hi}
+        step={0.01}
+        value={rho}
+        disabled={disabled}
+        data-testid="rho-slider"
         aria-valuetext={`keep ratio ${rho.toFixed(2)}: keeps ${k.join(', ')} patch tokens after stage${k.length === 1 ? '' : 's'} ${stages.join(', ')}`}
-        onChange={(e) => setRho(Number(e.target.value))} />
+        onChange={(e) => setRho(Number(e.target.value))}
+      />
       <span className="muted small">
-        {stages.map(power).join(', ')} of the patches survive the {k.length === 1 ? 'stage' : `${k.length} stages`}; moving this re-runs the loaded model.
+        {stages.map(power).join(', ')} of the patches survive the {k.length === 1 ? 'stage' : `${k.length} stages`}; moving this re-runs the
+        loaded model.
       </span>
     </div>
   );
@@ -65,14 +75,20 @@ export function StageTable() {
           <th scope="col">Blocks</th>
           <th scope="col">Patch tokens kept</th>
           <th scope="col">GFLOPs</th>
-          {object && <th scope="col" title="Object patches (samples.json annotation) still kept">object kept</th>}
+          {object && (
+            <th scope="col" title="Object patches (samples.json annotation) still kept">
+              object kept
+            </th>
+          )}
         </tr>
       </thead>
       <tbody>
         {f.perStage.map((g, s) => (
           <tr key={s}>
             <th scope="row">{s === 0 ? 'input' : `stage ${s}`}</th>
-            <td data-testid={`stage-blocks-${s}`}>{groups[s].first}–{groups[s].last}</td>
+            <td data-testid={`stage-blocks-${s}`}>
+              {groups[s].first}–{groups[s].last}
+            </td>
             <td>
               {s === 0 ? (
                 a.num_patches
@@ -81,7 +97,10 @@ export function StageTable() {
                   <span data-testid={`kept-count-stage${s}`} data-expected={expected[s - 1]}>
                     {actual && !stale ? actual[s - 1] : expected[s - 1]}
                   </span>
-                  <span className="muted small"> / {a.num_patches} ({((100 * expected[s - 1]) / a.num_patches).toFixed(0)}%)</span>
+                  <span className="muted small">
+                    {' '}
+                    / {a.num_patches} ({((100 * expected[s - 1]) / a.num_patches).toFixed(0)}%)
+                  </span>
                   {actual && !stale && actual[s - 1] !== expected[s - 1] && <span className="bad"> ≠ expected {expected[s - 1]}</span>}
                 </>
               )}
@@ -89,7 +108,9 @@ export function StageTable() {
             <td>{g.toFixed(3)}</td>
             {object && (
               <td data-testid={s === 0 ? undefined : `object-recall-stage${s}`}>
-                {s === 0 ? `${objectRecall(object, [...Array(a.num_patches).keys()]).total}` : recallText(object, result && !stale ? result.dynamicvit.kept[s - 1] : null)}
+                {s === 0
+                  ? `${objectRecall(object, [...Array(a.num_patches).keys()]).total}`
+                  : recallText(object, result && !stale ? result.dynamicvit.kept[s - 1] : null)}
               </td>
             )}
           </tr>
@@ -98,15 +119,21 @@ export function StageTable() {
       <tfoot>
         <tr>
           <th scope="row" colSpan={3}>
-            {dvit.display_name} total (incl. patch embedding {f.embed.toFixed(3)}, predictors {f.predictors.toFixed(3)}, head{a.aux_head ? ' and aux head' : ''}{' '}
-            {f.head.toFixed(3)})
+            {dvit.display_name} total (incl. patch embedding {f.embed.toFixed(3)}, predictors {f.predictors.toFixed(3)}, head
+            {a.aux_head ? ' and aux head' : ''} {f.head.toFixed(3)})
           </th>
-          <td data-testid="gflops-dvit" data-gflops={f.total}>{f.total.toFixed(3)}</td>
+          <td data-testid="gflops-dvit" data-gflops={f.total}>
+            {f.total.toFixed(3)}
+          </td>
           {object && <td />}
         </tr>
         <tr>
-          <th scope="row" colSpan={3}>{deit.display_name}, all tokens</th>
-          <td data-testid="gflops-deit">{full.total.toFixed(3)} <span className="muted small">({((100 * f.total) / full.total).toFixed(0)}%)</span></td>
+          <th scope="row" colSpan={3}>
+            {deit.display_name}, all tokens
+          </th>
+          <td data-testid="gflops-deit">
+            {full.total.toFixed(3)} <span className="muted small">({((100 * f.total) / full.total).toFixed(0)}%)</span>
+          </td>
           {object && <td />}
         </tr>
       </tfoot>

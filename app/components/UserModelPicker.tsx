@@ -16,17 +16,33 @@ export function UserModelPicker() {
     if (ready) load([...e.dataTransfer.files]);
   };
   return (
-    <div className={`user-model${over ? ' over' : ''}`} data-testid="user-model" onDragOver={(e) => { e.preventDefault(); setOver(true); }}
-      onDragLeave={() => setOver(false)} onDrop={onDrop}>
+    <div
+      className={`user-model${over ? ' over' : ''}`}
+      data-testid="user-model"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={onDrop}
+    >
       <button type="button" onClick={() => input.current?.click()} disabled={!ready || loading} data-testid="user-model-button">
         {loading ? 'Loading your model…' : 'Your own model…'}
       </button>
       <span className="muted small"> pick or drop dynamicvit.json, dynamicvit.onnx, deit.json, deit.onnx (files stay on this device)</span>
-      <input ref={input} type="file" multiple accept=".onnx,.json" hidden data-testid="user-model-input" aria-label="Choose model files"
+      <input
+        ref={input}
+        type="file"
+        multiple
+        accept=".onnx,.json"
+        hidden
+        data-testid="user-model-input"
+        aria-label="Choose model files"
         onChange={(e) => {
           load([...(e.target.files ?? [])]);
           e.target.value = '';
-        }} />
+        }}
+      />
     </div>
   );
 }

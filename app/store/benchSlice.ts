@@ -34,7 +34,10 @@ function initialRuns(): number {
 
 /** ?batches=1,8,32 preselects batch sizes (the benchmark script's cross-check); default batch 1. */
 function initialBatches(): number[] {
-  const chosen = (params().get('batches') ?? '').split(',').map(Number).filter((b) => (BENCH_BATCHES as readonly number[]).includes(b));
+  const chosen = (params().get('batches') ?? '')
+    .split(',')
+    .map(Number)
+    .filter((b) => (BENCH_BATCHES as readonly number[]).includes(b));
   return chosen.length ? [...new Set(chosen)].sort((a, b) => a - b) : [1];
 }
 

@@ -37,14 +37,27 @@ function onMessage(msg: FromWorker): void {
       }
       if (msg.id !== s.loadId) return;
       const rest = s.downloads.filter((d) => d.file !== msg.file);
-      set({ downloads: [...rest, { file: msg.file, loaded: msg.loaded, total: msg.total, fromCache: msg.fromCache, done: msg.done }].sort((a, b) => a.file.localeCompare(b.file)) });
+      set({
+        downloads: [...rest, { file: msg.file, loaded: msg.loaded, total: msg.total, fromCache: msg.fromCache, done: msg.done }].sort(
+          (a, b) => a.file.localeCompare(b.file),
+        ),
+      });
       return;
     }
     case 'device-lost':
       if (msg.id !== s.loadId && msg.id !== s.userLoadId) return;
       set({
-        status: 'loading', phase: null, benchRunning: false,
-        deviceLoss: { at: Date.now(), reason: msg.reason, message: msg.message, recoveredMs: null, backend: null, count: (s.deviceLoss?.count ?? 0) + 1 },
+        status: 'loading',
+        phase: null,
+        benchRunning: false,
+        deviceLoss: {
+          at: Date.now(),
+          reason: msg.reason,
+          message: msg.message,
+          recoveredMs: null,
+          backend: null,
+          count: (s.deviceLoss?.count ?? 0) + 1,
+        },
       });
       return;
     case 'memory': {
@@ -56,13 +69,25 @@ function onMessage(msg: FromWorker): void {
       const user = msg.id === s.userLoadId;
       if (msg.id !== s.loadId && !user) return;
       if (msg.recovery && s.deviceLoss) set({ deviceLoss: { ...s.deviceLoss, recoveredMs: msg.recovery.ms, backend: msg.backend } });
-      if (user) set({ userLoading: false, modelId: `your model: ${msg.dynamicvit.display_name || msg.dynamicvit.name}`, benchResult: null });
+      if (user)
+        set({ userLoading: false, modelId: `your model: ${msg.dynamicvit.display_name || msg.dynamicvit.name}`, benchResult: null });
       if (msg.id === s.ckptLoadId) set({ ckptLoadId: -1, ckptPending: null, ckptPhase: null, ckptFiles: [] });
       set({
-        status: 'ready', phase: null, backend: msg.backend, adapter: msg.adapter, fallbackReason: msg.fallbackReason ?? null,
-        allNodesOnGpu: msg.allNodesOnGpu, gpuNote: msg.gpuNote ?? null, ortVersion: msg.ortVersion, wasmThreads: msg.wasmThreads, dvitCard: msg.dynamicvit, deitCard: msg.deit,
-        timings: msg.timings, ...shapeState(msg.dynamicvit, s),
-        baselines: msg.baselines, baselineNote: msg.baselineNote ?? null,
+        status: 'ready',
+        phase: null,
+        backend: msg.backend,
+        adapter: msg.adapter,
+        fallbackReason: msg.fallbackReason ?? null,
+        allNodesOnGpu: msg.allNodesOnGpu,
+        gpuNote: msg.gpuNote ?? null,
+        ortVersion: msg.ortVersion,
+        wasmThreads: msg.wasmThreads,
+        dvitCard: msg.dynamicvit,
+        deitCard: msg.deit,
+        timings: msg.timings,
+        ...shapeState(msg.dynamicvit, s),
+        baselines: msg.baselines,
+        baselineNote: msg.baselineNote ?? null,
         method: msg.baselines.some((b) => b.key === s.method) ? s.method : DYNAMICVIT,
         ...(s.rhoCard === `${msg.dynamicvit.name}:${msg.dynamicvit.onnx.sha256}` ? {} : { evalResult: null }),
       });
@@ -72,7 +97,9 @@ function onMessage(msg: FromWorker): void {
     case 'result':
       if (msg.crop) {
         const c = msg.crop;
-        set({ crop: { data: c.data, size: c.size, name: c.source.name, width: c.source.width, height: c.source.height, resized: c.resized } });
+        set({
+          crop: { data: c.data, size: c.size, name: c.source.name, width: c.source.width, height: c.source.height, resized: c.resized },
+        });
       }
       if (msg.id !== useStore.getState().classifyId) return; // a newer request is on its way
       set({ result: msg, classifying: false });

@@ -21,7 +21,8 @@ export const createDebugSlice: StateCreator<Store, [], [], DebugSlice> = (_set, 
   memory: null,
 
   loseDevice: () => {
-    if (get().debug && get().backend === 'webgpu' && get().status === 'ready') engine.send({ type: 'debug', id: engine.newId(), action: 'lose-device' });
+    if (get().debug && get().backend === 'webgpu' && get().status === 'ready')
+      engine.send({ type: 'debug', id: engine.newId(), action: 'lose-device' });
   },
 
   readMemory: () => {

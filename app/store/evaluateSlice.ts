@@ -68,7 +68,14 @@ export const createEvaluateSlice: StateCreator<Store, [], [], EvaluateSlice> = (
     const rhos = ratiosInRange(dvitCard.pruning.keep_ratio_range);
     const id = engine.newId();
     running = { set: s, items, every: evalEvery };
-    set({ evalId: id, evalRunning: true, evalPreparing: null, evalError: null, evalResult: null, evalProgress: { done: 0, total: 0, imagesDone: 0, images: items.length, failed: 0 } });
+    set({
+      evalId: id,
+      evalRunning: true,
+      evalPreparing: null,
+      evalError: null,
+      evalResult: null,
+      evalProgress: { done: 0, total: 0, imagesDone: 0, images: items.length, failed: 0 },
+    });
     engine.send({ type: 'evaluate', id, items, rhos });
   },
 

@@ -10,7 +10,15 @@ import { createModelSlice, type ModelSlice } from './modelSlice.ts';
 import { createRuntimeSlice, type RuntimeSlice } from './runtimeSlice.ts';
 import { createUserModelSlice, type UserModelSlice } from './userModelSlice.ts';
 
-export type Store = CheckpointSlice & RuntimeSlice & ModelSlice & InferenceSlice & BenchSlice & UserModelSlice & DebugSlice & MethodSlice & EvaluateSlice;
+export type Store = CheckpointSlice &
+  RuntimeSlice &
+  ModelSlice &
+  InferenceSlice &
+  BenchSlice &
+  UserModelSlice &
+  DebugSlice &
+  MethodSlice &
+  EvaluateSlice;
 
 export const useStore = create<Store>()((...a) => ({
   ...createRuntimeSlice(...a),

@@ -53,7 +53,8 @@ export interface InferenceActions {
 export type InferenceSlice = InferenceState & InferenceActions;
 
 /** Images, or a raw preprocessed float32 NCHW tensor saved as .bin (checked for size in the worker). */
-export const isImageLike = (f: Blob, name: string): boolean => f.type.startsWith('image/') || /\.bin$/i.test(name) || (f.type === '' && !/\.(txt|json|onnx|html?|pdf|zip)$/i.test(name));
+export const isImageLike = (f: Blob, name: string): boolean =>
+  f.type.startsWith('image/') || /\.bin$/i.test(name) || (f.type === '' && !/\.(txt|json|onnx|html?|pdf|zip)$/i.test(name));
 
 let rhoTimer: ReturnType<typeof setTimeout> | undefined;
 /** An image chosen before the first card arrived (no rho yet): sent by reclassify() once the model is ready. */

@@ -47,9 +47,21 @@ export const createModelSlice: StateCreator<Store, [], [], ModelSlice> = (set, g
     const entry = resolveModel(get().index, id);
     const loadId = engine.newId();
     set({
-      modelId: id, loadId, status: 'loading', phase: 'probing', phaseFraction: null, phaseDetail: null,
-      downloads: [], error: null, dvitCard: null, deitCard: null, timings: null,
-      result: null, benchResult: null, benchRunning: false, benchProgress: null,
+      modelId: id,
+      loadId,
+      status: 'loading',
+      phase: 'probing',
+      phaseFraction: null,
+      phaseDetail: null,
+      downloads: [],
+      error: null,
+      dvitCard: null,
+      deitCard: null,
+      timings: null,
+      result: null,
+      benchResult: null,
+      benchRunning: false,
+      benchProgress: null,
     });
     engine.send({ type: 'load', id: loadId, baseUrl: modelBaseUrl(entry), backend: get().backendChoice });
     // The current image, if any, is re-classified once the new model is ready (see bridge.ts).

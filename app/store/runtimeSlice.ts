@@ -53,9 +53,23 @@ export interface RuntimeActions {
 export type RuntimeSlice = RuntimeState & RuntimeActions;
 
 export const runtimeInitial: RuntimeState = {
-  status: 'idle', phase: null, phaseFraction: null, phaseDetail: null, backendChoice: 'auto', backend: null,
-  adapter: null, fallbackReason: null, allNodesOnGpu: null, gpuNote: null, ortVersion: null, wasmThreads: null, downloads: [], timings: null,
-  error: null, loadId: -1, deviceLoss: null,
+  status: 'idle',
+  phase: null,
+  phaseFraction: null,
+  phaseDetail: null,
+  backendChoice: 'auto',
+  backend: null,
+  adapter: null,
+  fallbackReason: null,
+  allNodesOnGpu: null,
+  gpuNote: null,
+  ortVersion: null,
+  wasmThreads: null,
+  downloads: [],
+  timings: null,
+  error: null,
+  loadId: -1,
+  deviceLoss: null,
 };
 
 export const createRuntimeSlice: StateCreator<Store, [], [], RuntimeSlice> = (set, get) => ({

@@ -24,7 +24,9 @@ export const createUserModelSlice: StateCreator<Store, [], [], UserModelSlice> =
     const cards = files.filter((f) => /\.json$/i.test(f.name));
     if (!onnx.length || !cards.length) {
       const names = files.map((f) => f.name).join(', ') || 'nothing';
-      set({ error: `Choose the model's cards and graphs together (dynamicvit.json, dynamicvit.onnx, deit.json, deit.onnx); got: ${names}.` });
+      set({
+        error: `Choose the model's cards and graphs together (dynamicvit.json, dynamicvit.onnx, deit.json, deit.onnx); got: ${names}.`,
+      });
       return;
     }
     const id = engine.newId();

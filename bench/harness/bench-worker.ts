@@ -41,7 +41,9 @@ function syntheticInput(size: number): Float32Array {
   const input = new Float32Array(3 * size * size);
   let x = 2463534242;
   for (let i = 0; i < input.length; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     input[i] = ((x >>> 0) / 4294967296) * 4 - 2;
   }
   return input;
@@ -63,8 +65,16 @@ async function load(req: LoadReq) {
   if (req.backend === 'webgpu' && !gpu.gpu) throw new Error(`no WebGPU device: ${gpu.reason}`);
   const t0 = performance.now();
   const bytes = await Promise.all([dvitCard, deitCard].map((c) => src.bytes(c, () => undefined)));
-  const created = await createOnBackend([{ file: dvitCard.onnx.file, bytes: bytes[0] }, { file: deitCard.onnx.file, bytes: bytes[1] }], req.backend, gpu.gpu);
-  if (created.backend !== req.backend) throw new Error(`asked for ${req.backend}, sessions run on ${created.backend}: ${created.fallbackReason}`);
+  const created = await createOnBackend(
+    [
+      { file: dvitCard.onnx.file, bytes: bytes[0] },
+      { file: deitCard.onnx.file, bytes: bytes[1] },
+    ],
+    req.backend,
+    gpu.gpu,
+  );
+  if (created.backend !== req.backend)
+    throw new Error(`asked for ${req.backend}, sessions run on ${created.backend}: ${created.fallbackReason}`);
   const createMs = performance.now() - t0;
   const [dvit, deit] = created.sessions;
   let nopred: InferenceSession | null = null;
@@ -89,17 +99,31 @@ async function load(req: LoadReq) {
     tierUp.push((await runDeit(pair, input)).ms);
     await runDvit(pair, input, trained);
   }
-  log(`${dvitCard.name} on ${pair.backend}${pair.backend === 'wasm' ? ` (${threads!.threads} threads)` : ''}: created in ${createMs.toFixed(0)} ms, DeiT runs ${secondDeitMs.toFixed(0)} ms -> ${tierUp.at(-1)!.toFixed(0)} ms after ${tierUp.length} warm-up runs`);
+  log(
+    `${dvitCard.name} on ${pair.backend}${pair.backend === 'wasm' ? ` (${threads!.threads} threads)` : ''}: created in ${createMs.toFixed(0)} ms, DeiT runs ${secondDeitMs.toFixed(0)} ms -> ${tierUp.at(-1)!.toFixed(0)} ms after ${tierUp.length} warm-up runs`,
+  );
   const full = vitFlops(deitCard, []).total;
   return {
-    backend: pair.backend, adapter: gpu.gpu?.adapter ?? null, allNodesOnGpu: pair.backend === 'webgpu' ? created.allNodesOnGpu : null, gpuNote: created.gpuNote,
-    wasmThreads: threads, crossOriginIsolated: self.crossOriginIsolated, createMs, firstRunMs, secondDeitMs, tierUpRunsMs: tierUp, ortVersion: ortVersion(), userAgent: self.navigator.userAgent,
+    backend: pair.backend,
+    adapter: gpu.gpu?.adapter ?? null,
+    allNodesOnGpu: pair.backend === 'webgpu' ? created.allNodesOnGpu : null,
+    gpuNote: created.gpuNote,
+    wasmThreads: threads,
+    crossOriginIsolated: self.crossOriginIsolated,
+    createMs,
+    firstRunMs,
+    secondDeitMs,
+    tierUpRunsMs: tierUp,
+    ortVersion: ortVersion(),
+    userAgent: self.navigator.userAgent,
     // the rules of src/engine applied to the card: what native_reference.py and report.mjs use
-    rules: Object.fromEntries(req.rhos.map((rho) => {
-      const counts = countsFor(dvitCard, rho);
-      const g = vitFlops(dvitCard, counts).total;
-      return [String(rho), { keepCounts: counts, gflops: g, deitGflops: full, flopRatio: g / full }];
-    })),
+    rules: Object.fromEntries(
+      req.rhos.map((rho) => {
+        const counts = countsFor(dvitCard, rho);
+        const g = vitFlops(dvitCard, counts).total;
+        return [String(rho), { keepCounts: counts, gflops: g, deitGflops: full, flopRatio: g / full }];
+      }),
+    ),
     dvitCard: { name: dvitCard.name, gflops: dvitCard.gflops, architecture: dvitCard.architecture },
     deitCard: { name: deitCard.name, gflops: deitCard.gflops },
   };
@@ -115,7 +139,9 @@ async function cell(req: CellReq) {
     // exactly the page's Benchmark: src/worker/benchmark.ts measureBatch
     const r = await measureBatch(s.pair, s.input, counts, req.batch, ctl, s.warmed);
     if (!r) throw new Error('no rounds');
-    log(`rho ${req.rho} batch ${req.batch}: deit ${r.deit.median.toFixed(1)} ms, dvit ${r.dynamicvit.median.toFixed(1)} ms, ratio ${r.ratio.toFixed(3)} (${r.rounds} rounds, ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    log(
+      `rho ${req.rho} batch ${req.batch}: deit ${r.deit.median.toFixed(1)} ms, dvit ${r.dynamicvit.median.toFixed(1)} ms, ratio ${r.ratio.toFixed(3)} (${r.rounds} rounds, ${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+    );
     return { rho: req.rho, keepCounts: counts, ...r };
   }
   // with the no-predictor variant as a third contender (same runs, same interleaving)
@@ -130,7 +156,16 @@ async function cell(req: CellReq) {
   for (const c of contenders) firstRunMs[c.name] = (await c.run()).ms; // warm-up at this shape, excluded
   const r = await interleave(contenders, ctl);
   const summary = Object.fromEntries(Object.entries(r.samples).map(([k, v]) => [k, summarize(v)]));
-  return { rho: req.rho, batch: req.batch, keepCounts: counts, firstRunMs, samples: r.samples, rounds: r.rounds, timeBound: r.timeBound, summary };
+  return {
+    rho: req.rho,
+    batch: req.batch,
+    keepCounts: counts,
+    firstRunMs,
+    samples: r.samples,
+    rounds: r.rounds,
+    timeBound: r.timeBound,
+    summary,
+  };
 }
 
 async function syntheticJpeg(w: number, h: number): Promise<Blob> {
@@ -142,7 +177,7 @@ async function syntheticJpeg(w: number, h: number): Promise<Blob> {
   ctx.fillStyle = g;
   ctx.fillRect(0, 0, w, h);
   let x = 12345;
-  const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) / 4294967296);
+  const rnd = () => (x = (x * 1103515245 + 12345) >>> 0) / 4294967296;
   for (let i = 0; i < 200; i++) {
     ctx.fillStyle = `hsl(${Math.floor(rnd() * 360)} 60% 50%)`;
     ctx.beginPath();
@@ -187,7 +222,13 @@ async function overhead(req: OverheadReq) {
   let i = 0;
   for (; i < req.runs; i++) {
     const doBare = async () => bare.push((await runDeit(s.pair, tensor)).ms + (await runDvit(s.pair, tensor, counts)).ms);
-    if (i % 2) { await doBare(); pipes.push(await newImage()); } else { pipes.push(await newImage()); await doBare(); }
+    if (i % 2) {
+      await doBare();
+      pipes.push(await newImage());
+    } else {
+      pipes.push(await newImage());
+      await doBare();
+    }
     rerun.push(await rhoChange());
     if (performance.now() - t0 > req.maxMs) {
       i++;
@@ -201,9 +242,14 @@ async function overhead(req: OverheadReq) {
   const ours = pipes.map((p) => (p.totalMs + p.messageMs - p.deitMs - p.dvitMs) / (p.deitMs + p.dvitMs));
   const oursRerun = rerun.map((p) => (p.totalMs + p.messageMs - p.dvitMs) / p.dvitMs);
   const res = {
-    rho: req.rho, runs: i, image: { width: req.imageWidth, height: req.imageHeight, bytes: blob.size },
-    newImageRecomputed: pipes.every((p) => p.newImage), rhoChangeRecomputed: rerun.some((p) => p.newImage),
-    pipeline: split, rerun: Object.fromEntries(keys.map((k) => [k, summarize(rerun.map((p) => p[k]))])), bare: summarize(bare),
+    rho: req.rho,
+    runs: i,
+    image: { width: req.imageWidth, height: req.imageHeight, bytes: blob.size },
+    newImageRecomputed: pipes.every((p) => p.newImage),
+    rhoChangeRecomputed: rerun.some((p) => p.newImage),
+    pipeline: split,
+    rerun: Object.fromEntries(keys.map((k) => [k, summarize(rerun.map((p) => p[k]))])),
+    bare: summarize(bare),
     /** median over new-image classifications of (time outside the model runs) / (model run time) */
     overheadNewImage: med(ours),
     /** the same when only rho moved (no decode, no preprocess, DeiT's result reused) */
@@ -211,7 +257,9 @@ async function overhead(req: OverheadReq) {
     /** (pipeline total - bare DeiT + DynamicViT runs) / bare, medians: the same figure from separate runs */
     overheadVsBare: (med(pipes.map((p) => p.totalMs + p.messageMs)) - med(bare)) / med(bare),
   };
-  log(`overhead rho ${req.rho}: new image ${(100 * res.overheadNewImage).toFixed(1)}% of model time (decode ${split.decodeMs.median.toFixed(1)} ms, pixels ${split.pixelsMs.median.toFixed(1)} ms, preprocess ${split.preprocessMs.median.toFixed(1)} ms, models ${(split.deitMs.median + split.dvitMs.median).toFixed(1)} ms); rho change ${(100 * res.overheadRhoChange).toFixed(1)}%`);
+  log(
+    `overhead rho ${req.rho}: new image ${(100 * res.overheadNewImage).toFixed(1)}% of model time (decode ${split.decodeMs.median.toFixed(1)} ms, pixels ${split.pixelsMs.median.toFixed(1)} ms, preprocess ${split.preprocessMs.median.toFixed(1)} ms, models ${(split.deitMs.median + split.dvitMs.median).toFixed(1)} ms); rho change ${(100 * res.overheadRhoChange).toFixed(1)}%`,
+  );
   return res;
 }
 

@@ -6,7 +6,10 @@ import type { HarnessReply, HarnessRequest } from './protocol.ts';
 
 // ?threads=1 fixes the wasm thread count (the 1-thread cells); without it the app's rule applies
 const threads = new URLSearchParams(location.search).get('threads');
-const worker = new Worker(new URL('./bench-worker.ts', import.meta.url), { type: 'module', name: `dynamicvit-bench${threads ? `:threads=${threads}` : ''}` });
+const worker = new Worker(new URL('./bench-worker.ts', import.meta.url), {
+  type: 'module',
+  name: `dynamicvit-bench${threads ? `:threads=${threads}` : ''}`,
+});
 const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 let nextId = 1;
 const logEl = document.getElementById('log')!;

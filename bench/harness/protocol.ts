@@ -47,6 +47,4 @@ export interface ReleaseReq {
 export type HarnessRequest = LoadReq | CellReq | OverheadReq | ReleaseReq;
 
 export type HarnessReply =
-  | { kind: 'log'; text: string }
-  | { kind: 'ok'; id: number; result: unknown }
-  | { kind: 'error'; id: number; message: string };
+  { kind: 'log'; text: string } | { kind: 'ok'; id: number; result: unknown } | { kind: 'error'; id: number; message: string };

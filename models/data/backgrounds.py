@@ -1,5 +1,6 @@
 """Cluttered 224x224 backgrounds: gradients, low-frequency colour noise, stripes / checks, distractor
 strokes and shapes, pixel noise. Nothing here draws a class glyph. All randomness from a numpy Generator."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,7 +18,7 @@ def gradient(rng: np.random.Generator) -> np.ndarray:
     c1 = rng.uniform(0, 255, 3)
     theta = rng.uniform(0, 2 * np.pi)
     yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32) / (SIZE - 1)
-    t = (np.cos(theta) * xx + np.sin(theta) * yy)
+    t = np.cos(theta) * xx + np.sin(theta) * yy
     t = (t - t.min()) / max(1e-6, float(t.max() - t.min()))
     return c0[None, None, :] * (1 - t[..., None]) + c1[None, None, :] * t[..., None]
 

@@ -4,34 +4,35 @@ Chosen to be visually distinct (shape and colour) so a small ViT trained from sc
 learns them quickly. Glyphs come from the Debian package ``fonts-noto-color-emoji``
 (NotoColorEmoji.ttf; Noto Emoji images are Apache-2.0, font under SIL OFL 1.1).
 """
+
 from __future__ import annotations
 
 # (human name, emoji string); index in this list = class index = logit index.
 EMOJI_CLASSES: list[tuple[str, str]] = [
-    ("cat face", "\U0001F431"),
-    ("dog face", "\U0001F436"),
-    ("frog", "\U0001F438"),
-    ("penguin", "\U0001F427"),
-    ("octopus", "\U0001F419"),
-    ("butterfly", "\U0001F98B"),
-    ("turtle", "\U0001F422"),
-    ("elephant", "\U0001F418"),
-    ("red apple", "\U0001F34E"),
-    ("banana", "\U0001F34C"),
-    ("watermelon", "\U0001F349"),
-    ("pizza", "\U0001F355"),
-    ("doughnut", "\U0001F369"),
-    ("mushroom", "\U0001F344"),
-    ("sunflower", "\U0001F33B"),
-    ("cactus", "\U0001F335"),
-    ("car", "\U0001F697"),
-    ("rocket", "\U0001F680"),
-    ("bicycle", "\U0001F6B2"),
-    ("soccer ball", "\u26BD"),
-    ("guitar", "\U0001F3B8"),
-    ("key", "\U0001F511"),
+    ("cat face", "\U0001f431"),
+    ("dog face", "\U0001f436"),
+    ("frog", "\U0001f438"),
+    ("penguin", "\U0001f427"),
+    ("octopus", "\U0001f419"),
+    ("butterfly", "\U0001f98b"),
+    ("turtle", "\U0001f422"),
+    ("elephant", "\U0001f418"),
+    ("red apple", "\U0001f34e"),
+    ("banana", "\U0001f34c"),
+    ("watermelon", "\U0001f349"),
+    ("pizza", "\U0001f355"),
+    ("doughnut", "\U0001f369"),
+    ("mushroom", "\U0001f344"),
+    ("sunflower", "\U0001f33b"),
+    ("cactus", "\U0001f335"),
+    ("car", "\U0001f697"),
+    ("rocket", "\U0001f680"),
+    ("bicycle", "\U0001f6b2"),
+    ("soccer ball", "\u26bd"),
+    ("guitar", "\U0001f3b8"),
+    ("key", "\U0001f511"),
     ("umbrella", "\u2614"),
-    ("alarm clock", "\u23F0"),
+    ("alarm clock", "\u23f0"),
 ]
 
 LABELS: list[str] = [name for name, _ in EMOJI_CLASSES]

@@ -10,6 +10,7 @@ when >= 25% of its pixels are opaque glyph pixels) and the label.
 writes images.npy (N,224,224,3 uint8), masks.npy (N,14,14 uint8), labels.npy (N, int16), meta.json.
 Sample i depends only on (seed, i), so any worker split gives identical files.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -148,13 +149,22 @@ def generate(out: str, count: int, seed: int, workers: int = 1, chunk: int = 500
     masks = np.load(os.path.join(out, "masks.npy"), mmap_mode="r")
     cov = masks.reshape(count, -1).mean(1)
     meta = {
-        "count": count, "seed": seed, "size": SIZE, "grid": GRID, "labels": LABELS,
+        "count": count,
+        "seed": seed,
+        "size": SIZE,
+        "grid": GRID,
+        "labels": LABELS,
         "emoji": [e for _, e in EMOJI_CLASSES],
         "mask_rule": f"patch is object when >= {MASK_PIXEL_FRACTION:.0%} of its pixels are opaque glyph",
         "coverage_range": list(COVERAGE_RANGE),
-        "coverage_stats": {"mean": float(cov.mean()), "min": float(cov.min()), "max": float(cov.max()),
-                           "share_in_range": float(((cov >= COVERAGE_RANGE[0]) & (cov <= COVERAGE_RANGE[1])).mean())},
-        "seconds": round(time.time() - t0, 1), "complete": True,
+        "coverage_stats": {
+            "mean": float(cov.mean()),
+            "min": float(cov.min()),
+            "max": float(cov.max()),
+            "share_in_range": float(((cov >= COVERAGE_RANGE[0]) & (cov <= COVERAGE_RANGE[1])).mean()),
+        },
+        "seconds": round(time.time() - t0, 1),
+        "complete": True,
     }
     tmp = meta_path + ".tmp"
     with open(tmp, "w") as f:

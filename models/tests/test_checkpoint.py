@@ -1,4 +1,5 @@
 """Loading official / bare checkpoints strictly, sizes from the weights, one clear message on mismatch."""
+
 from __future__ import annotations
 
 import subprocess

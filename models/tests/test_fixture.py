@@ -1,4 +1,5 @@
 """The committed fixture pairs (public/models/fixture-tiny, fixture-lvvit-tiny) reproduce expected.json."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,6 @@
 """ONNX Runtime vs PyTorch for random official-format DeiT-Ti and DeiT-S checkpoints (issue 2, point 5);
 the other releases: test_releases.py."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,6 @@
 """Smoke tests of the demo-model pipeline: generator determinism / masks / labels, and a few training steps
 of the teacher and DynamicViT student phases on tiny shapes (embed_dim 16, depth 12, batch 2)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -78,8 +79,16 @@ def test_teacher_and_student_steps():
         with torch.no_grad():
             f = teacher.forward_features(x)
         out = student.forward_train(x)
-        parts = dynamicvit_loss(out.logits, out.patch_tokens, out.final_decision, out.stage_decisions, y,
-                                teacher.forward_head(f), f[:, 1:], keep_ratio=0.7)
+        parts = dynamicvit_loss(
+            out.logits,
+            out.patch_tokens,
+            out.final_decision,
+            out.stage_decisions,
+            y,
+            teacher.forward_head(f),
+            f[:, 1:],
+            keep_ratio=0.7,
+        )
         assert torch.isfinite(parts.total)
         opt.zero_grad()
         parts.total.backward()
@@ -94,13 +103,41 @@ def test_train_cli_resumes(tmp_path):
 
     data = tmp_path / "data"
     generate(str(data), 4, seed=5)
-    common = ["--data", str(data), "--val", str(data), "--embed-dim", "16", "--heads", "2", "--batch", "2",
-              "--log-every", "1", "--threads", "1", "--max-steps-this-run", "1"]
+    common = [
+        "--data",
+        str(data),
+        "--val",
+        str(data),
+        "--embed-dim",
+        "16",
+        "--heads",
+        "2",
+        "--batch",
+        "2",
+        "--log-every",
+        "1",
+        "--threads",
+        "1",
+        "--max-steps-this-run",
+        "1",
+    ]
     main(["teacher", "--out", str(tmp_path / "t"), *common])
     ck = torch.load(tmp_path / "t" / "ckpt.pth", weights_only=False)
     assert ck["step"] == 1
     main(["teacher", "--out", str(tmp_path / "t"), *common[:-1], "2"])
     assert torch.load(tmp_path / "t" / "ckpt.pth", weights_only=False)["step"] == 2
-    main(["student", "--teacher", str(tmp_path / "t" / "ckpt.pth"), "--out", str(tmp_path / "s"),
-          "--freeze-backbone", "0", "--keep-ratio", "0.7", *common])
+    main(
+        [
+            "student",
+            "--teacher",
+            str(tmp_path / "t" / "ckpt.pth"),
+            "--out",
+            str(tmp_path / "s"),
+            "--freeze-backbone",
+            "0",
+            "--keep-ratio",
+            "0.7",
+            *common,
+        ]
+    )
     assert torch.load(tmp_path / "s" / "ckpt.pth", weights_only=False)["step"] == 1

@@ -3,7 +3,9 @@
 // the kept sets at rho 0.7 match the onnxruntime CPU reference. Result goes to window.__result.
 import * as ort from '/ort/ort.webgpu.bundle.min.mjs';
 
-const log = (s) => { document.getElementById('log').textContent += s + '\n'; };
+const log = (s) => {
+  document.getElementById('log').textContent += s + '\n';
+};
 const COUNTS = [137, 96, 67];
 let verbose = false;
 let runs = 2;
@@ -20,7 +22,10 @@ async function inputTensor(expected) {
   }
   const data = new Float32Array(3 * 224 * 224);
   let s = 12345;
-  for (let i = 0; i < data.length; i++) { s = (s * 1103515245 + 12345) >>> 0; data[i] = (s / 2 ** 32) * 4 - 2; }
+  for (let i = 0; i < data.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    data[i] = (s / 2 ** 32) * 4 - 2;
+  }
   return new ort.Tensor('float32', data, [1, 3, 224, 224]);
 }
 
@@ -32,7 +37,11 @@ function sameSet(a, b) {
 }
 
 function top5(logits) {
-  return [...logits].map((v, i) => [v, i]).sort((x, y) => y[0] - x[0]).slice(0, 5).map((p) => p[1]);
+  return [...logits]
+    .map((v, i) => [v, i])
+    .sort((x, y) => y[0] - x[0])
+    .slice(0, 5)
+    .map((p) => p[1]);
 }
 
 async function runModel(file, expected, pixels) {
@@ -61,8 +70,14 @@ async function runModel(file, expected, pixels) {
   later.sort((a, b) => a - b);
   const run2Ms = later.length ? later[later.length >> 1] : NaN;
   const r = {
-    file, createMs: Math.round(createMs), firstRunMs: Math.round(runMs), medianLaterRunMs: Math.round(run2Ms), runs,
-    inputs: session.inputNames, outputs: {}, failures: [],
+    file,
+    createMs: Math.round(createMs),
+    firstRunMs: Math.round(runMs),
+    medianLaterRunMs: Math.round(run2Ms),
+    runs,
+    inputs: session.inputNames,
+    outputs: {},
+    failures: [],
   };
   for (const name of session.outputNames) {
     const t = out[name];
@@ -100,13 +115,21 @@ async function main() {
   }
   return {
     ok: results.every((r) => r.failures.length === 0),
-    adapter: { vendor: info.vendor, architecture: info.architecture, fallback: info.isFallbackAdapter,
-      shaderF16: adapter.features.has('shader-f16') },
+    adapter: {
+      vendor: info.vendor,
+      architecture: info.architecture,
+      fallback: info.isFallbackAdapter,
+      shaderF16: adapter.features.has('shader-f16'),
+    },
     results,
   };
 }
 
 main().then(
-  (r) => { window.__result = r; },
-  (e) => { window.__result = { ok: false, error: String(e && e.message ? e.message : e) }; },
+  (r) => {
+    window.__result = r;
+  },
+  (e) => {
+    window.__result = { ok: false, error: String(e && e.message ? e.message : e) };
+  },
 );

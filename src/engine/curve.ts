@@ -65,7 +65,8 @@ export class CurveTally {
     for (const [m, byRho] of this.preds) {
       out[m] = {};
       for (const [r, preds] of byRho) {
-        if (preds.length !== this.labels.length) throw new Error(`${m} at rho ${r} has ${preds.length} predictions for ${this.labels.length} images`);
+        if (preds.length !== this.labels.length)
+          throw new Error(`${m} at rho ${r} has ${preds.length} predictions for ${this.labels.length} images`);
         out[m][r] = { top1: top1(preds, this.labels), gflops: gflops(m, r), ms: round3(quantile(this.times.get(m)!.get(r)!, 0.5)) };
       }
     }

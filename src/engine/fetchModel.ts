@@ -72,8 +72,11 @@ export async function fetchModelBytes(
   if (expect.bytes && loaded !== expect.bytes) throw new Error(`${url}: ${loaded} bytes, the card says ${expect.bytes}`);
   if (expect.sha256) {
     const got = await sha256Hex(out.buffer);
-    if (got !== expect.sha256.toLowerCase()) throw new Error(`${url}: sha256 ${got.slice(0, 12)}… does not match the card's ${expect.sha256.slice(0, 12)}…`);
-    await cache?.put(key, new Response(out.slice().buffer, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => undefined);
+    if (got !== expect.sha256.toLowerCase())
+      throw new Error(`${url}: sha256 ${got.slice(0, 12)}… does not match the card's ${expect.sha256.slice(0, 12)}…`);
+    await cache
+      ?.put(key, new Response(out.slice().buffer, { headers: { 'content-type': 'application/octet-stream' } }))
+      .catch(() => undefined);
   }
   onProgress({ loaded, total: loaded, fromCache: false, done: true });
   return out.buffer;

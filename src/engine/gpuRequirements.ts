@@ -5,7 +5,10 @@
 import type { ModelCard } from './modelCard.ts';
 
 /** The message refusing fp16 graphs on an adapter without shader-f16; null when every card can run. */
-export function fp16Refusal(cards: Pick<ModelCard, 'onnx'>[], adapter: { vendor: string; architecture: string; features: string[] }): string | null {
+export function fp16Refusal(
+  cards: Pick<ModelCard, 'onnx'>[],
+  adapter: { vendor: string; architecture: string; features: string[] },
+): string | null {
   if (adapter.features.includes('shader-f16')) return null;
   const fp16 = cards.filter((c) => c.onnx.precision === 'fp16').map((c) => `"${c.onnx.file}"`);
   if (!fp16.length) return null;

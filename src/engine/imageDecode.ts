@@ -75,8 +75,14 @@ function sniffJpeg(b: Uint8Array): Partial<Sniffed> {
   while (i + 4 <= b.length) {
     if (b[i] !== 0xff) break;
     const m = b[i + 1];
-    if (m === 0xff) { i++; continue; }
-    if (m === 0xd8 || (m >= 0xd0 && m <= 0xd7) || m === 0x01) { i += 2; continue; }
+    if (m === 0xff) {
+      i++;
+      continue;
+    }
+    if (m === 0xd8 || (m >= 0xd0 && m <= 0xd7) || m === 0x01) {
+      i += 2;
+      continue;
+    }
     const len = be16(b, i + 2);
     if (m === 0xe1 && ascii(b, i + 4, 4) === 'Exif') orientation = exifOrientation(b.subarray(i + 10, i + 2 + len));
     // SOF0..SOF15 except DHT (C4), JPG (C8), DAC (CC)
@@ -91,7 +97,10 @@ function sniffJpeg(b: Uint8Array): Partial<Sniffed> {
   // EOI within the last bytes (some writers append padding or metadata after it)
   let eoi = false;
   for (let j = b.length - 2; j >= Math.max(2, b.length - 65536); j--) {
-    if (b[j] === 0xff && b[j + 1] === 0xd9) { eoi = true; break; }
+    if (b[j] === 0xff && b[j + 1] === 0xd9) {
+      eoi = true;
+      break;
+    }
   }
   return { width, height, orientation, truncated: !eoi };
 }
@@ -106,7 +115,10 @@ function sniffPng(b: Uint8Array): Partial<Sniffed> {
     const len = be32(b, i);
     const type = ascii(b, i + 4, 4);
     if (type === 'eXIf') orientation = exifOrientation(b.subarray(i + 8, i + 8 + len));
-    if (type === 'IEND') { truncated = false; break; }
+    if (type === 'IEND') {
+      truncated = false;
+      break;
+    }
     i += 12 + len;
   }
   return { width, height, orientation, truncated };
@@ -114,7 +126,8 @@ function sniffPng(b: Uint8Array): Partial<Sniffed> {
 
 function sniffWebp(b: Uint8Array): Partial<Sniffed> {
   const chunk = ascii(b, 12, 4);
-  if (chunk === 'VP8X' && b.length >= 30) return { width: 1 + (b[24] | (b[25] << 8) | (b[26] << 16)), height: 1 + (b[27] | (b[28] << 8) | (b[29] << 16)) };
+  if (chunk === 'VP8X' && b.length >= 30)
+    return { width: 1 + (b[24] | (b[25] << 8) | (b[26] << 16)), height: 1 + (b[27] | (b[28] << 8) | (b[29] << 16)) };
   if (chunk === 'VP8 ' && b.length >= 30) return { width: le16(b, 26) & 0x3fff, height: le16(b, 28) & 0x3fff };
   if (chunk === 'VP8L' && b.length >= 25) {
     const v = le32(b, 21);
@@ -142,7 +155,11 @@ export function sniffImage(b: Uint8Array): Sniffed {
   if (is([0xff, 0xd8, 0xff])) return img('jpeg', sniffJpeg(b));
   if (is([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return img('png', sniffPng(b));
   if (ascii(b, 0, 4) === 'GIF8') {
-    return img('gif', { width: b.length >= 10 ? le16(b, 6) : undefined, height: b.length >= 10 ? le16(b, 8) : undefined, truncated: b[b.length - 1] !== 0x3b });
+    return img('gif', {
+      width: b.length >= 10 ? le16(b, 6) : undefined,
+      height: b.length >= 10 ? le16(b, 8) : undefined,
+      truncated: b[b.length - 1] !== 0x3b,
+    });
   }
   if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return img('webp', sniffWebp(b));
   if (ascii(b, 0, 2) === 'BM' && b.length >= 26) return img('bmp', { width: le32(b, 18), height: Math.abs(le32(b, 22) | 0) });
@@ -161,8 +178,16 @@ export function sniffImage(b: Uint8Array): Sniffed {
   if (is([0x50, 0x4b, 0x03, 0x04])) return foreign('zip');
   if (is([0x1f, 0x8b])) return foreign('gzip');
   if (looksLikeText(b)) {
-    const head = new TextDecoder().decode(b.subarray(0, 4096)).replace(/^\uFEFF/, '').trimStart().toLowerCase();
-    if (/<svg[\s>]/.test(head) && (head.startsWith('<svg') || head.startsWith('<?xml') || head.startsWith('<!--') || head.startsWith('<!doctype svg'))) return img('svg');
+    const head = new TextDecoder()
+      .decode(b.subarray(0, 4096))
+      .replace(/^\uFEFF/, '')
+      .trimStart()
+      .toLowerCase();
+    if (
+      /<svg[\s>]/.test(head) &&
+      (head.startsWith('<svg') || head.startsWith('<?xml') || head.startsWith('<!--') || head.startsWith('<!doctype svg'))
+    )
+      return img('svg');
     if (head.startsWith('<!doctype html') || head.startsWith('<html')) return foreign('html');
     return foreign('text');
   }
@@ -195,7 +220,8 @@ export function decodeSize(width: number, height: number, minShorter: number): {
 export function refusal(name: string, bytes: number, s: Sniffed): string | null {
   if (bytes === 0) return `"${name}" is empty (0 bytes).`;
   if (!s.decodable) return `"${name}" is ${FOREIGN_NAMES[s.format as ForeignFormat]}.`;
-  if (s.truncated) return `"${name}" is truncated: this ${s.format.toUpperCase()} file ends before its end marker (${bytes} bytes); it was probably cut off while downloading or copying.`;
+  if (s.truncated)
+    return `"${name}" is truncated: this ${s.format.toUpperCase()} file ends before its end marker (${bytes} bytes); it was probably cut off while downloading or copying.`;
   if (s.width === 0 || s.height === 0) return `"${name}" says its size is ${s.width}x${s.height} pixels: a corrupt header.`;
   if (s.width && s.height && (s.width * s.height > MAX_PIXELS || s.width > 65535 || s.height > 65535)) {
     return `"${name}" is ${s.width}x${s.height} pixels (${((s.width * s.height) / 1e6).toFixed(0)} MP), more than this page decodes (${MAX_PIXELS / 1e6} MP, 65535 per side).`;
@@ -218,7 +244,12 @@ export function decodeFailure(name: string, s: Sniffed, e: unknown): string {
  * margin for the bicubic kernel: a 4000x3 strip would otherwise resize to ~341000x256 before cropping.
  * Returns null when no cut is needed (then preprocessing is exactly torchvision's).
  */
-export function extremeAspectCut(width: number, height: number, shorter: number, crop: number): { left: number; top: number; width: number; height: number } | null {
+export function extremeAspectCut(
+  width: number,
+  height: number,
+  shorter: number,
+  crop: number,
+): { left: number; top: number; width: number; height: number } | null {
   const s = Math.min(width, height);
   const l = Math.max(width, height);
   // long side after resize = l * shorter / s; keep the centre crop plus 2 crop widths on each side

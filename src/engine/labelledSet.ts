@@ -65,22 +65,37 @@ export function parseLabelsCsv(text: string, numClasses: number): { byFile: Map<
 
 /** The wnids of a synset list (one per line, first word), or null when some line has none. */
 export function parseSynsetList(text: string): string[] | null {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const wnids = lines.map((l) => l.split(/[\s,]+/)[0]);
   return wnids.length && wnids.every((w) => WNID.test(w)) ? wnids : null;
 }
 
 /** wnid -> label index, or the reason none can be made (naming what to add). */
-export function wnidIndex(labels: readonly string[], folderWnids: readonly string[], synsets: string[] | null): { index: Map<string, number>; how: string } | { error: string } {
+export function wnidIndex(
+  labels: readonly string[],
+  folderWnids: readonly string[],
+  synsets: string[] | null,
+): { index: Map<string, number>; how: string } | { error: string } {
   const n = labels.length;
   const inLabels = labels.map((l) => l.trim().split(/[\s,:]+/)[0]);
-  if (inLabels.every((w) => WNID.test(w))) return { index: new Map(inLabels.map((w, i) => [w, i])), how: "WordNet ids at the start of the card's labels" };
+  if (inLabels.every((w) => WNID.test(w)))
+    return { index: new Map(inLabels.map((w, i) => [w, i])), how: "WordNet ids at the start of the card's labels" };
   if (synsets) {
-    if (synsets.length !== n) return { error: `the synset list has ${synsets.length} lines but the model has ${n} classes: it needs one "n01440764 name" line per class, in class order` };
+    if (synsets.length !== n)
+      return {
+        error: `the synset list has ${synsets.length} lines but the model has ${n} classes: it needs one "n01440764 name" line per class, in class order`,
+      };
     return { index: new Map(synsets.map((w, i) => [w, i])), how: 'the synset list among the files (line number = class index)' };
   }
   const distinct = [...new Set(folderWnids)].sort();
-  if (distinct.length === n) return { index: new Map(distinct.map((w, i) => [w, i])), how: `sorted order of the ${n} WordNet-id folders (ImageNet's class order, as torchvision's ImageFolder assigns it)` };
+  if (distinct.length === n)
+    return {
+      index: new Map(distinct.map((w, i) => [w, i])),
+      how: `sorted order of the ${n} WordNet-id folders (ImageNet's class order, as torchvision's ImageFolder assigns it)`,
+    };
   return {
     error:
       `the model's labels are class names without WordNet ids, and the folder has ${distinct.length} of its ${n} class folders, so folder names cannot be ` +
@@ -93,7 +108,11 @@ export function wnidIndex(labels: readonly string[], folderWnids: readonly strin
  * Labels for the files of a dropped or picked folder. `texts` holds the contents of the labels CSV and synset
  * list found among `paths` (the caller reads them: file access is the page's job).
  */
-export function labelFolder(paths: readonly string[], labels: readonly string[], texts: { csv?: { path: string; text: string }; synsets?: { path: string; text: string } }): LabelledSet | { error: string } {
+export function labelFolder(
+  paths: readonly string[],
+  labels: readonly string[],
+  texts: { csv?: { path: string; text: string }; synsets?: { path: string; text: string } },
+): LabelledSet | { error: string } {
   const items: LabelledFile[] = [];
   const skipped: LabelledSet['skipped'] = [];
   const aux = new Set([texts.csv?.path, texts.synsets?.path].filter(Boolean));
@@ -107,7 +126,8 @@ export function labelFolder(paths: readonly string[], labels: readonly string[],
 
   if (texts.csv) {
     const { byFile, problems } = parseLabelsCsv(texts.csv.text, labels.length);
-    if (!byFile.size) return { error: `${texts.csv.path} has no "file,label_index" rows${problems.length ? `: ${problems.slice(0, 3).join('; ')}` : ''}` };
+    if (!byFile.size)
+      return { error: `${texts.csv.path} has no "file,label_index" rows${problems.length ? `: ${problems.slice(0, 3).join('; ')}` : ''}` };
     const byBase = new Map<string, number | null>();
     for (const [f, l] of byFile) {
       const b = baseName(f);
@@ -127,12 +147,16 @@ export function labelFolder(paths: readonly string[], labels: readonly string[],
 
   const folderWnids = images.map(parentName).filter((w) => WNID.test(w));
   if (!folderWnids.length) {
-    return { error: 'no folder named by a WordNet id (n01440764, ...) and no labels file: use the ImageNet val layout (one folder per class) or add a CSV "file,label_index"' };
+    return {
+      error:
+        'no folder named by a WordNet id (n01440764, ...) and no labels file: use the ImageNet val layout (one folder per class) or add a CSV "file,label_index"',
+    };
   }
   let synsets: string[] | null = null;
   if (texts.synsets) {
     synsets = parseSynsetList(texts.synsets.text);
-    if (!synsets) return { error: `${texts.synsets.path} is not a synset list (every line must start with a WordNet id such as n01440764)` };
+    if (!synsets)
+      return { error: `${texts.synsets.path} is not a synset list (every line must start with a WordNet id such as n01440764)` };
   }
   const map = wnidIndex(labels, folderWnids, synsets);
   if ('error' in map) return map;

@@ -170,17 +170,23 @@ export function validateCard(json: unknown, expect?: FamilyExpectation): string[
   let stages: number | null = null; // S, once pruning_locations is valid
   if (!isObj(a)) bad('architecture', 'an object', a);
   else {
-    for (const k of ['embed_dim', 'depth', 'num_heads', 'img_size', 'patch_size', 'grid', 'num_patches']) if (!isPosInt(a[k])) bad(`architecture.${k}`, 'a positive integer', a[k]);
-    if (isPosInt(a.grid) && isPosInt(a.num_patches) && a.grid * a.grid !== a.num_patches) bad('architecture.num_patches', `grid² = ${a.grid * a.grid}`, a.num_patches);
-    if (isPosInt(a.grid) && isPosInt(a.patch_size) && isPosInt(a.img_size) && a.grid * a.patch_size !== a.img_size) bad('architecture.grid', `img_size / patch_size = ${a.img_size / a.patch_size}`, a.grid);
-    if (isPosInt(a.embed_dim) && isPosInt(a.num_heads) && a.embed_dim % a.num_heads !== 0) bad('architecture.num_heads', `a divisor of embed_dim (${a.embed_dim})`, a.num_heads);
+    for (const k of ['embed_dim', 'depth', 'num_heads', 'img_size', 'patch_size', 'grid', 'num_patches'])
+      if (!isPosInt(a[k])) bad(`architecture.${k}`, 'a positive integer', a[k]);
+    if (isPosInt(a.grid) && isPosInt(a.num_patches) && a.grid * a.grid !== a.num_patches)
+      bad('architecture.num_patches', `grid² = ${a.grid * a.grid}`, a.num_patches);
+    if (isPosInt(a.grid) && isPosInt(a.patch_size) && isPosInt(a.img_size) && a.grid * a.patch_size !== a.img_size)
+      bad('architecture.grid', `img_size / patch_size = ${a.img_size / a.patch_size}`, a.grid);
+    if (isPosInt(a.embed_dim) && isPosInt(a.num_heads) && a.embed_dim % a.num_heads !== 0)
+      bad('architecture.num_heads', `a divisor of embed_dim (${a.embed_dim})`, a.num_heads);
     if (!isPosNum(a.mlp_ratio)) bad('architecture.mlp_ratio', 'a positive number', a.mlp_ratio);
     if (!(ARCHS as readonly unknown[]).includes(a.arch)) bad('architecture.arch', `one of ${oneOf(ARCHS)}`, a.arch);
     if (!(BACKBONES as readonly unknown[]).includes(a.backbone)) bad('architecture.backbone', `one of ${oneOf(BACKBONES)}`, a.backbone);
-    if (!(PATCH_EMBEDS as readonly unknown[]).includes(a.patch_embed)) bad('architecture.patch_embed', `one of ${oneOf(PATCH_EMBEDS)}`, a.patch_embed);
+    if (!(PATCH_EMBEDS as readonly unknown[]).includes(a.patch_embed))
+      bad('architecture.patch_embed', `one of ${oneOf(PATCH_EMBEDS)}`, a.patch_embed);
     for (const k of ['qkv_bias', 'aux_head']) if (typeof a[k] !== 'boolean') bad(`architecture.${k}`, 'true or false', a[k]);
     for (const k of ['norm_eps', 'skip_lam']) if (!isPosNum(a[k])) bad(`architecture.${k}`, 'a positive number', a[k]);
-    if (!isNum(a.patch_embed_gflops) || a.patch_embed_gflops < 0) bad('architecture.patch_embed_gflops', 'a number >= 0', a.patch_embed_gflops);
+    if (!isNum(a.patch_embed_gflops) || a.patch_embed_gflops < 0)
+      bad('architecture.patch_embed_gflops', 'a number >= 0', a.patch_embed_gflops);
 
     const locs = a.pruning_locations;
     const depth = isPosInt(a.depth) ? a.depth : Infinity;
@@ -194,10 +200,12 @@ export function validateCard(json: unknown, expect?: FamilyExpectation): string[
   const o = c.onnx;
   if (!isObj(o)) bad('onnx', 'an object', o);
   else {
-    if (typeof o.file !== 'string' || !/\.onnx$/i.test(o.file) || /[\\/]|^\.\./.test(o.file)) bad('onnx.file', 'a file name ending in .onnx, in the same folder', o.file);
+    if (typeof o.file !== 'string' || !/\.onnx$/i.test(o.file) || /[\\/]|^\.\./.test(o.file))
+      bad('onnx.file', 'a file name ending in .onnx, in the same folder', o.file);
     if (o.precision !== 'fp32' && o.precision !== 'fp16') bad('onnx.precision', '"fp32" or "fp16"', o.precision);
     if (o.bytes !== undefined && !(isInt(o.bytes) && o.bytes >= 0)) bad('onnx.bytes', 'a byte count', o.bytes);
-    if (o.sha256 !== undefined && (typeof o.sha256 !== 'string' || !/^([0-9a-f]{64})?$/.test(o.sha256))) bad('onnx.sha256', '64 hex digits or ""', o.sha256);
+    if (o.sha256 !== undefined && (typeof o.sha256 !== 'string' || !/^([0-9a-f]{64})?$/.test(o.sha256)))
+      bad('onnx.sha256', '64 hex digits or ""', o.sha256);
   }
 
   const p = c.preprocessing;
@@ -205,8 +213,10 @@ export function validateCard(json: unknown, expect?: FamilyExpectation): string[
   else {
     if (!isPosInt(p.resize_shorter_side)) bad('preprocessing.resize_shorter_side', 'a positive integer', p.resize_shorter_side);
     if (!isPosInt(p.crop_size)) bad('preprocessing.crop_size', 'a positive integer', p.crop_size);
-    else if (isPosInt(p.resize_shorter_side) && p.crop_size > p.resize_shorter_side) bad('preprocessing.crop_size', `<= resize_shorter_side (${p.resize_shorter_side})`, p.crop_size);
-    if (isObj(a) && isPosInt(p.crop_size) && isPosInt(a.img_size) && p.crop_size !== a.img_size) bad('preprocessing.crop_size', `architecture.img_size (${a.img_size})`, p.crop_size);
+    else if (isPosInt(p.resize_shorter_side) && p.crop_size > p.resize_shorter_side)
+      bad('preprocessing.crop_size', `<= resize_shorter_side (${p.resize_shorter_side})`, p.crop_size);
+    if (isObj(a) && isPosInt(p.crop_size) && isPosInt(a.img_size) && p.crop_size !== a.img_size)
+      bad('preprocessing.crop_size', `architecture.img_size (${a.img_size})`, p.crop_size);
     if (!Array.isArray(p.mean) || p.mean.length !== 3 || !p.mean.every(isNum)) bad('preprocessing.mean', '3 numbers', p.mean);
     if (!Array.isArray(p.std) || p.std.length !== 3 || !p.std.every(isPosNum)) bad('preprocessing.std', '3 positive numbers', p.std);
     if (p.interpolation !== 'bicubic') bad('preprocessing.interpolation', '"bicubic" (the app implements PIL bicubic)', p.interpolation);
@@ -214,7 +224,8 @@ export function validateCard(json: unknown, expect?: FamilyExpectation): string[
     if (p.layout !== 'NCHW') bad('preprocessing.layout', '"NCHW"', p.layout);
   }
 
-  if (!Array.isArray(c.labels) || c.labels.length === 0 || !c.labels.every((l) => typeof l === 'string')) bad('labels', 'a non-empty list of strings', c.labels);
+  if (!Array.isArray(c.labels) || c.labels.length === 0 || !c.labels.every((l) => typeof l === 'string'))
+    bad('labels', 'a non-empty list of strings', c.labels);
 
   const want = family && stages !== null ? contractNames(family, stages) : null;
   for (const k of ['inputs', 'outputs'] as const) {
@@ -249,18 +260,27 @@ export function validateCard(json: unknown, expect?: FamilyExpectation): string[
     else {
       const rho = r.trained_keep_ratio;
       const range = r.keep_ratio_range;
-      const rangeOk = Array.isArray(range) && range.length === 2 && range.every(isNum) && range[0] > 0 && range[0] <= range[1] && range[1] <= 1;
+      const rangeOk =
+        Array.isArray(range) && range.length === 2 && range.every(isNum) && range[0] > 0 && range[0] <= range[1] && range[1] <= 1;
       if (!isNum(rho) || rho <= 0 || rho > 1) bad('pruning.trained_keep_ratio', 'a number in (0, 1]', rho);
-      else if (rangeOk && (rho < range[0] || rho > range[1])) bad('pruning.trained_keep_ratio', `a ratio within keep_ratio_range [${range.join(', ')}]`, rho);
+      else if (rangeOk && (rho < range[0] || rho > range[1]))
+        bad('pruning.trained_keep_ratio', `a ratio within keep_ratio_range [${range.join(', ')}]`, rho);
       if (!rangeOk) bad('pruning.keep_ratio_range', '[low, high] with 0 < low <= high <= 1', range);
       const counts = r.keep_counts_at_trained_ratio;
-      if (!Array.isArray(counts) || !counts.every(isPosInt)) bad('pruning.keep_counts_at_trained_ratio', 'a list of positive integers', counts);
+      if (!Array.isArray(counts) || !counts.every(isPosInt))
+        bad('pruning.keep_counts_at_trained_ratio', 'a list of positive integers', counts);
       else if (isNum(rho) && rho > 0 && rho <= 1 && stages !== null && isObj(a) && isPosInt(a.num_patches)) {
         const rule = keepCounts(rho, { num_patches: a.num_patches, pruning_locations: a.pruning_locations as number[] });
-        if (rule.join() !== counts.join()) bad('pruning.keep_counts_at_trained_ratio', `[${rule.join(', ')}] (the keep-count rule at rho ${rho} for ${a.num_patches} patches)`, counts);
+        if (rule.join() !== counts.join())
+          bad(
+            'pruning.keep_counts_at_trained_ratio',
+            `[${rule.join(', ')}] (the keep-count rule at rho ${rho} for ${a.num_patches} patches)`,
+            counts,
+          );
       }
     }
-    if (c.twin !== undefined && (typeof c.twin !== 'string' || !/\.json$/i.test(c.twin))) bad('twin', 'the file name of the DeiT card (.json)', c.twin);
+    if (c.twin !== undefined && (typeof c.twin !== 'string' || !/\.json$/i.test(c.twin)))
+      bad('twin', 'the file name of the DeiT card (.json)', c.twin);
   } else if (family === 'deit' && r !== null && r !== undefined) bad('pruning', 'null (the full twin does not prune)', r);
 
   const g = c.gflops;
@@ -270,8 +290,10 @@ export function validateCard(json: unknown, expect?: FamilyExpectation): string[
       for (const k of ['total', 'full_deit', 'predictors']) if (!isNum(g[k]) || g[k] < 0) bad(`gflops.${k}`, 'a number >= 0', g[k]);
       const tokens = g.per_stage_tokens;
       if (!Array.isArray(tokens) || !tokens.every(isPosInt)) bad('gflops.per_stage_tokens', 'a list of token counts', tokens);
-      else if (pruned && stages !== null && tokens.length !== stages + 1) bad('gflops.per_stage_tokens', `${stages + 1} entries (one per group of blocks)`, tokens);
-      if (pruned && family !== 'dynamicvit' && isNum(g.predictors) && g.predictors !== 0) bad('gflops.predictors', `0 (a ${family} card has no predictors)`, g.predictors);
+      else if (pruned && stages !== null && tokens.length !== stages + 1)
+        bad('gflops.per_stage_tokens', `${stages + 1} entries (one per group of blocks)`, tokens);
+      if (pruned && family !== 'dynamicvit' && isNum(g.predictors) && g.predictors !== 0)
+        bad('gflops.predictors', `0 (a ${family} card has no predictors)`, g.predictors);
     }
   }
   return out;
@@ -300,10 +322,25 @@ function diff(what: string, want: readonly string[], wantIn: string, got: readon
  * Compares a (validated) card's declared inputs/outputs with the ONNX session's names; the card itself was
  * checked against the contract by validateCard. Returns problems naming each difference ([] = consistent).
  */
-export function checkCardAgainstSession(card: ModelCard, session: { inputNames: readonly string[]; outputNames: readonly string[] }): string[] {
+export function checkCardAgainstSession(
+  card: ModelCard,
+  session: { inputNames: readonly string[]; outputNames: readonly string[] },
+): string[] {
   const f = card.onnx.file;
   return [
-    ...diff(`${f}: inputs`, card.inputs.map((t) => t.name), 'the card', session.inputNames, 'the ONNX session'),
-    ...diff(`${f}: outputs`, card.outputs.map((t) => t.name), 'the card', session.outputNames, 'the ONNX session'),
+    ...diff(
+      `${f}: inputs`,
+      card.inputs.map((t) => t.name),
+      'the card',
+      session.inputNames,
+      'the ONNX session',
+    ),
+    ...diff(
+      `${f}: outputs`,
+      card.outputs.map((t) => t.name),
+      'the card',
+      session.outputNames,
+      'the ONNX session',
+    ),
   ];
 }

@@ -154,7 +154,9 @@ export function resizeBicubic(
       const xmin = hor.bounds[xx * 2];
       const cnt = hor.bounds[xx * 2 + 1];
       const kOff = xx * hor.ksize;
-      let s0 = HALF, s1 = HALF, s2 = HALF;
+      let s0 = HALF,
+        s1 = HALF,
+        s2 = HALF;
       for (let x = 0, p = rowIn + xmin; x < cnt; x++, p++) {
         const w = hor.kk[kOff + x];
         const px = src32[p];
@@ -182,7 +184,9 @@ export function resizeBicubic(
     const cnt = vert.bounds[yy * 2 + 1];
     const kOff = yy * vert.ksize;
     for (let c = 0; c < win.width; c++) {
-      let s0 = HALF, s1 = HALF, s2 = HALF;
+      let s0 = HALF,
+        s1 = HALF,
+        s2 = HALF;
       for (let y = 0, p = ymin * stride + c; y < cnt; y++, p += stride) {
         const w = vert.kk[kOff + y];
         const px = tmp[p];

@@ -58,7 +58,10 @@ export function batchResult(batch: number, deit: number[], dynamicvit: number[])
   const d = summarize(deit);
   const v = summarize(dynamicvit);
   return {
-    batch, samples: { deit, dynamicvit }, deit: d, dynamicvit: v,
+    batch,
+    samples: { deit, dynamicvit },
+    deit: d,
+    dynamicvit: v,
     imagesPerSecond: { deit: (1000 * batch) / d.median, dynamicvit: (1000 * batch) / v.median },
     ratio: v.median / d.median,
   };
@@ -71,7 +74,16 @@ export type Warmed = Set<string>;
  * One batch size: warm-up at this shape unless already warm, then DeiT and DynamicViT interleaved. `image` is
  * one image's tensor, repeated `batch` times. Returns null when cancelled before the first round.
  */
-export async function measureBatch(m: ModelPair, image: Float32Array, counts: number[], batch: number, ctl: RoundControl, warmed: Warmed): Promise<(BatchResult & { rounds: number; timeBound: boolean; cancelled: boolean; firstRunMs: { deit?: number; dynamicvit?: number } }) | null> {
+export async function measureBatch(
+  m: ModelPair,
+  image: Float32Array,
+  counts: number[],
+  batch: number,
+  ctl: RoundControl,
+  warmed: Warmed,
+): Promise<
+  (BatchResult & { rounds: number; timeBound: boolean; cancelled: boolean; firstRunMs: { deit?: number; dynamicvit?: number } }) | null
+> {
   const input = repeatBatch(image, batch);
   const firstRunMs: { deit?: number; dynamicvit?: number } = {};
   const deitKey = `deit:${batch}`;
@@ -92,5 +104,11 @@ export async function measureBatch(m: ModelPair, image: Float32Array, counts: nu
     ctl,
   );
   if (r.rounds === 0) return null;
-  return { ...batchResult(batch, r.samples.deit, r.samples.dynamicvit), rounds: r.rounds, timeBound: r.timeBound, cancelled: r.cancelled, firstRunMs };
+  return {
+    ...batchResult(batch, r.samples.deit, r.samples.dynamicvit),
+    rounds: r.rounds,
+    timeBound: r.timeBound,
+    cancelled: r.cancelled,
+    firstRunMs,
+  };
 }

@@ -20,12 +20,19 @@ export interface CurrentImage extends CardInputs {
 /** Every card whose session this image feeds: DynamicViT first (its crop is shown), the twin, the baselines. */
 export const pairCards = (m: ModelPair & { baselines?: Baseline[] }) => [m.dvitCard, m.deitCard, ...(m.baselines ?? []).map((b) => b.card)];
 
-export async function classifyLatest(m: ModelPair & { baselines?: Baseline[] }, inputs: LatestInput<CurrentImage>, rho: number, id: number): Promise<{ msg: ResultMessage; transfer: Transferable[] }> {
+export async function classifyLatest(
+  m: ModelPair & { baselines?: Baseline[] },
+  inputs: LatestInput<CurrentImage>,
+  rho: number,
+  id: number,
+): Promise<{ msg: ResultMessage; transfer: Transferable[] }> {
   const t0 = performance.now();
   const hadInput = inputs.hasValue;
   const { value: img, fresh } = await inputs.current((blob, name) =>
     prepareForCards(blob, name, pairCards(m)).catch((e: unknown) => {
-      throw hadInput && e instanceof ImageInputError ? new ImageInputError(`${e.message}\nThe previous image and its result are still shown.`) : e;
+      throw hadInput && e instanceof ImageInputError
+        ? new ImageInputError(`${e.message}\nThe previous image and its result are still shown.`)
+        : e;
     }),
   );
   const counts = countsFor(m.dvitCard, rho);
@@ -55,7 +62,11 @@ export async function classifyLatest(m: ModelPair & { baselines?: Baseline[] }, 
   // the crop goes once per image, transferred (not copied): the worker never needs it again
   const crop = fresh ? img.input.crop : undefined;
   const msg: ResultMessage = {
-    status: 'result', id, rho, keepCounts: counts, backend: m.backend,
+    status: 'result',
+    id,
+    rho,
+    keepCounts: counts,
+    backend: m.backend,
     dynamicvit: { top5, logits: Array.from(r.logits), latencyMs: r.ms, kept: r.kept },
     deit: img.deit,
     baselines,

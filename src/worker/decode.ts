@@ -29,13 +29,18 @@ export interface ModelInput {
   timings: InputTimings;
 }
 
-async function decodeBitmap(blob: Blob, name: string, spec: ModelCard['preprocessing']): Promise<{ img: RgbaImage; width: number; height: number; sniffMs: number; decodeMs: number; pixelsMs: number }> {
+async function decodeBitmap(
+  blob: Blob,
+  name: string,
+  spec: ModelCard['preprocessing'],
+): Promise<{ img: RgbaImage; width: number; height: number; sniffMs: number; decodeMs: number; pixelsMs: number }> {
   const t0 = performance.now();
   const bytes = new Uint8Array(await blob.arrayBuffer());
   const s = sniffImage(bytes);
   const refused = refusal(name, bytes.length, s);
   if (refused) throw new ImageInputError(refused);
-  if (s.format === 'svg') throw new ImageInputError(`"${name}" is an SVG image; SVG is rasterised on the page (it cannot be decoded in a worker): drop it again`);
+  if (s.format === 'svg')
+    throw new ImageInputError(`"${name}" is an SVG image; SVG is rasterised on the page (it cannot be decoded in a worker): drop it again`);
   const oriented = orientedSize(s);
   const target = oriented ? decodeSize(oriented.width, oriented.height, spec.resize_shorter_side) : null;
   const opts: ImageBitmapOptions = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' };
@@ -54,7 +59,12 @@ async function decodeBitmap(blob: Blob, name: string, spec: ModelCard['preproces
   }
   const t2 = performance.now();
   try {
-    const cut = extremeAspectCut(bmp.width, bmp.height, spec.resize_shorter_side, spec.crop_size) ?? { left: 0, top: 0, width: bmp.width, height: bmp.height };
+    const cut = extremeAspectCut(bmp.width, bmp.height, spec.resize_shorter_side, spec.crop_size) ?? {
+      left: 0,
+      top: 0,
+      width: bmp.width,
+      height: bmp.height,
+    };
     // only the pixels the resampling of the centre crop reads (the same result, bit for bit)
     const win = preprocessWindow(cut.width, cut.height, spec);
     const canvas = new OffscreenCanvas(win.width, win.height);
@@ -63,7 +73,14 @@ async function decodeBitmap(blob: Blob, name: string, spec: ModelCard['preproces
     ctx.drawImage(bmp, cut.left + win.left, cut.top + win.top, win.width, win.height, 0, 0, win.width, win.height);
     const img: RgbaImage = { data: ctx.getImageData(0, 0, win.width, win.height).data, width: cut.width, height: cut.height, region: win };
     const t3 = performance.now();
-    return { img, width: oriented?.width ?? bmp.width, height: oriented?.height ?? bmp.height, sniffMs: t1 - t0, decodeMs: t2 - t1, pixelsMs: t3 - t2 };
+    return {
+      img,
+      width: oriented?.width ?? bmp.width,
+      height: oriented?.height ?? bmp.height,
+      sniffMs: t1 - t0,
+      decodeMs: t2 - t1,
+      pixelsMs: t3 - t2,
+    };
   } catch (e) {
     throw e instanceof ImageInputError ? e : new ImageInputError(decodeFailure(name, s, e));
   } finally {
@@ -82,7 +99,12 @@ export async function prepareInput(blob: Blob, name: string, spec: ModelCard['pr
     const tensor = new Float32Array(await blob.arrayBuffer());
     return {
       tensor,
-      crop: { data: tensorToRgba(tensor, size, spec), size, source: { width: size, height: size, name: `${name} (raw tensor)` }, resized: { width: size, height: size, left: 0, top: 0 } },
+      crop: {
+        data: tensorToRgba(tensor, size, spec),
+        size,
+        source: { width: size, height: size, name: `${name} (raw tensor)` },
+        resized: { width: size, height: size, left: 0, top: 0 },
+      },
       timings: { sniffMs: performance.now() - t0, decodeMs: 0, pixelsMs: 0, preprocessMs: 0 },
     };
   }

@@ -39,7 +39,11 @@ export function pruningMethods(m: MethodPair): PruningMethod[] {
 
 const argmax = (logits: Float32Array): number => topK(logits, 1)[0];
 
-export async function evaluateSet(m: MethodPair, req: EvaluateRequest, hooks: EvalHooks): Promise<Omit<EvalResultMessage, 'status' | 'id'>> {
+export async function evaluateSet(
+  m: MethodPair,
+  req: EvaluateRequest,
+  hooks: EvalHooks,
+): Promise<Omit<EvalResultMessage, 'status' | 'id'>> {
   const t0 = performance.now();
   const methods = pruningMethods(m);
   const rhos = req.rhos.map((r) => ({ rho: r, key: rhoKey(r) }));
@@ -57,33 +61,37 @@ export async function evaluateSet(m: MethodPair, req: EvaluateRequest, hooks: Ev
       cancelled = true;
       break;
     }
-    await hooks.enqueue(async () => {
-      if (hooks.current() !== m) throw new Error('the model was changed during the evaluation: run it again on the new model');
-      if (!Number.isInteger(item.label) || item.label < 0 || item.label >= classes) {
-        failed.push({ name: item.name, reason: `label ${item.label} is not a class index of this model (0..${classes - 1})` });
-        return;
-      }
-      let img;
-      try {
-        img = await prepareForCards(item.image, item.name, pairCards(m));
-      } catch (e) {
-        failed.push({ name: item.name, reason: errText(e) });
-        return;
-      }
-      const runs: { method: string; rho: string; pred: number; ms: number }[] = [];
-      const d = await runDeit(m, tensorFor(img, m.deitCard));
-      runs.push({ method: DEIT_KEY, rho: FULL_KEY, pred: argmax(d.logits), ms: d.ms });
-      for (const meth of methods) {
-        const data = tensorFor(img, meth.card);
-        for (const r of rhos) {
-          const o = await meth.run(data, countsFor(meth.card, r.rho));
-          runs.push({ method: meth.key, rho: r.key, pred: argmax(o.logits), ms: o.ms });
+    await hooks
+      .enqueue(async () => {
+        if (hooks.current() !== m) throw new Error('the model was changed during the evaluation: run it again on the new model');
+        if (!Number.isInteger(item.label) || item.label < 0 || item.label >= classes) {
+          failed.push({ name: item.name, reason: `label ${item.label} is not a class index of this model (0..${classes - 1})` });
+          return;
         }
-      }
-      tally.addImage(item.name, item.label, runs);
-    }).catch((e: unknown) => {
-      throw e instanceof DeviceLostError ? e : new Error(`evaluation stopped at image ${i + 1} of ${req.items.length} ("${item.name}"): ${errText(e)}`);
-    });
+        let img;
+        try {
+          img = await prepareForCards(item.image, item.name, pairCards(m));
+        } catch (e) {
+          failed.push({ name: item.name, reason: errText(e) });
+          return;
+        }
+        const runs: { method: string; rho: string; pred: number; ms: number }[] = [];
+        const d = await runDeit(m, tensorFor(img, m.deitCard));
+        runs.push({ method: DEIT_KEY, rho: FULL_KEY, pred: argmax(d.logits), ms: d.ms });
+        for (const meth of methods) {
+          const data = tensorFor(img, meth.card);
+          for (const r of rhos) {
+            const o = await meth.run(data, countsFor(meth.card, r.rho));
+            runs.push({ method: meth.key, rho: r.key, pred: argmax(o.logits), ms: o.ms });
+          }
+        }
+        tally.addImage(item.name, item.label, runs);
+      })
+      .catch((e: unknown) => {
+        throw e instanceof DeviceLostError
+          ? e
+          : new Error(`evaluation stopped at image ${i + 1} of ${req.items.length} ("${item.name}"): ${errText(e)}`);
+      });
     done += perImage;
     hooks.progress({ done, total, imagesDone: i + 1, failed: failed.length });
   }
@@ -91,7 +99,13 @@ export async function evaluateSet(m: MethodPair, req: EvaluateRequest, hooks: Ev
   const cards = new Map<string, ModelCard>([[DEIT_KEY, m.deitCard], ...methods.map((x): [string, ModelCard] => [x.key, x.card])]);
   const curve = tally.images ? tally.curve((method, rho) => curveGflops(cards.get(method)!, method === DEIT_KEY ? null : Number(rho))) : {};
   return {
-    backend: m.backend, cancelled, images: tally.images, failed, curve,
-    predictions: tally.predictions(), names: tally.names, seconds: (performance.now() - t0) / 1000,
+    backend: m.backend,
+    cancelled,
+    images: tally.images,
+    failed,
+    curve,
+    predictions: tally.predictions(),
+    names: tally.names,
+    seconds: (performance.now() - t0) / 1000,
   };
 }

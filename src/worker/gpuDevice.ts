@@ -30,7 +30,8 @@ export async function requestAdapter(): Promise<{ adapter: GPUAdapter | null; re
     if (adapter) return { adapter };
     return {
       adapter: null,
-      reason: 'navigator.gpu.requestAdapter() returned null: no WebGPU adapter (GPU disabled or blocklisted; headless Chromium needs --enable-unsafe-webgpu)',
+      reason:
+        'navigator.gpu.requestAdapter() returned null: no WebGPU adapter (GPU disabled or blocklisted; headless Chromium needs --enable-unsafe-webgpu)',
     };
   } catch (e) {
     return { adapter: null, reason: `navigator.gpu.requestAdapter() threw: ${e instanceof Error ? e.message : String(e)}` };
@@ -78,7 +79,13 @@ export async function createGpu(adapter: GPUAdapter): Promise<GpuHandle> {
     requiredFeatures: req.requiredFeatures as GPUFeatureName[],
     requiredLimits: req.requiredLimits,
   });
-  const handle: GpuHandle = { device, adapter: summarizeAdapter(adapter), lost: device.lost, lostInfo: null, buffers: { count: 0, bytes: 0 } };
+  const handle: GpuHandle = {
+    device,
+    adapter: summarizeAdapter(adapter),
+    lost: device.lost,
+    lostInfo: null,
+    buffers: { count: 0, bytes: 0 },
+  };
   void device.lost.then((info) => (handle.lostInfo = info));
   countBuffers(device, handle.buffers);
   return handle;
@@ -91,7 +98,9 @@ let held: GpuHandle | null = null;
  * The current device, or a new one. `onLost` is called once when a device this function made is lost (the
  * caller recreates its sessions); the next call then makes a new device.
  */
-export async function currentGpu(onLost: (g: GpuHandle, info: GPUDeviceLostInfo) => void): Promise<{ gpu: GpuHandle | null; reason?: string }> {
+export async function currentGpu(
+  onLost: (g: GpuHandle, info: GPUDeviceLostInfo) => void,
+): Promise<{ gpu: GpuHandle | null; reason?: string }> {
   if (held && !held.lostInfo) return { gpu: held };
   const { adapter, reason } = await requestAdapter();
   if (!adapter) return { gpu: null, reason };

@@ -37,7 +37,10 @@ export async function loadPair(ctx: LoadContext): Promise<{ pair: MethodPair; re
     const probe = await ctx.gpu();
     gpu = probe.gpu;
     adapter = gpu?.adapter ?? null;
-    fallbackReason = probe.reason && recovery ? `the GPU device was lost (${recovery.reason}) and no new one could be created: ${probe.reason}` : probe.reason;
+    fallbackReason =
+      probe.reason && recovery
+        ? `the GPU device was lost (${recovery.reason}) and no new one could be created: ${probe.reason}`
+        : probe.reason;
     backend = gpu ? 'webgpu' : 'wasm';
   }
   post({ status: 'backend', id, backend, adapter, fallbackReason });
@@ -47,13 +50,19 @@ export async function loadPair(ctx: LoadContext): Promise<{ pair: MethodPair; re
   if (refused) throw new Error(refused);
 
   post({ status: 'phase', id, phase: 'downloading' });
-  const bytes = await Promise.all([dvitCard, deitCard].map((card) => src.bytes(card, (file, p) => post({ status: 'progress', id, file, ...p }))));
+  const bytes = await Promise.all(
+    [dvitCard, deitCard].map((card) => src.bytes(card, (file, p) => post({ status: 'progress', id, file, ...p }))),
+  );
 
   post({ status: 'phase', id, phase: 'creating-sessions' });
   const t0 = performance.now();
   const created = await createOnBackend(
-    [{ file: dvitCard.onnx.file, bytes: bytes[0], externalData: src.externalData?.(dvitCard) }, { file: deitCard.onnx.file, bytes: bytes[1], externalData: src.externalData?.(deitCard) }],
-    backend, gpu,
+    [
+      { file: dvitCard.onnx.file, bytes: bytes[0], externalData: src.externalData?.(dvitCard) },
+      { file: deitCard.onnx.file, bytes: bytes[1], externalData: src.externalData?.(deitCard) },
+    ],
+    backend,
+    gpu,
     (reason) => post({ status: 'backend', id, backend: 'wasm', adapter, fallbackReason: reason }),
   );
   if (created.backend === 'wasm') gpu = null;
@@ -67,7 +76,11 @@ export async function loadPair(ctx: LoadContext): Promise<{ pair: MethodPair; re
     if (problems.length) throw new Error(`model card and ONNX graph disagree:\n${problems.join('\n')}`);
     if (dvitCard.labels.length !== deitCard.labels.length) throw new Error('DynamicViT and DeiT cards have different label sets');
     const extra = await loadBaselines({
-      dvitCard, src, backend: created.backend, strict: created.allNodesOnGpu, gpu,
+      dvitCard,
+      src,
+      backend: created.backend,
+      strict: created.allNodesOnGpu,
+      gpu,
       onProgress: (file, p) => post({ status: 'progress', id, file, ...p }),
     });
     baselines = extra.baselines;
@@ -90,9 +103,15 @@ export async function loadPair(ctx: LoadContext): Promise<{ pair: MethodPair; re
     pair.baselines = baselines = warmed.baselines;
     post({ status: 'phase', id, phase: 'warming-up', fraction: 1 });
     const ready: LoadedReady = {
-      backend: created.backend, adapter, fallbackReason: created.fallbackReason ?? fallbackReason, allNodesOnGpu: created.allNodesOnGpu, gpuNote: created.gpuNote,
-      dynamicvit: dvitCard, deit: deitCard,
-      baselines: baselines.map((b) => ({ key: b.key, card: b.card })), baselineNote: baselineNote([...extra.problems, ...warmed.problems]),
+      backend: created.backend,
+      adapter,
+      fallbackReason: created.fallbackReason ?? fallbackReason,
+      allNodesOnGpu: created.allNodesOnGpu,
+      gpuNote: created.gpuNote,
+      dynamicvit: dvitCard,
+      deit: deitCard,
+      baselines: baselines.map((b) => ({ key: b.key, card: b.card })),
+      baselineNote: baselineNote([...extra.problems, ...warmed.problems]),
       timings: { createMs, warmupMs: performance.now() - w0, firstRunMs: { deit: deitFirst.ms, dynamicvit: dvitFirst.ms } },
     };
     if (recovery) ready.recovery = { reason: recovery.reason, message: recovery.message, ms: performance.now() - recovery.t0 };

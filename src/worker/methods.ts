@@ -35,11 +35,13 @@ export function listedBaselines(dvitCard: ModelCard): string[] {
 
 /** Why a baseline card cannot stand beside this DynamicViT (same patches, stages, input and labels), or null. */
 function mismatch(card: ModelCard, dvit: ModelCard): string | null {
-  const a = card.architecture, d = dvit.architecture;
+  const a = card.architecture,
+    d = dvit.architecture;
   if (a.num_patches !== d.num_patches || a.pruning_locations.join() !== d.pruning_locations.join()) {
     return `its pruning (${a.num_patches} patches, locations [${a.pruning_locations.join(', ')}]) differs from the DynamicViT's (${d.num_patches}, [${d.pruning_locations.join(', ')}])`;
   }
-  if (card.preprocessing.crop_size !== dvit.preprocessing.crop_size) return `its input is ${card.preprocessing.crop_size}² pixels, the DynamicViT's ${dvit.preprocessing.crop_size}²`;
+  if (card.preprocessing.crop_size !== dvit.preprocessing.crop_size)
+    return `its input is ${card.preprocessing.crop_size}² pixels, the DynamicViT's ${dvit.preprocessing.crop_size}²`;
   if (card.labels.length !== dvit.labels.length) return `it has ${card.labels.length} classes, the DynamicViT ${dvit.labels.length}`;
   return null;
 }
@@ -79,13 +81,18 @@ export async function loadBaselines(o: BaselineLoad): Promise<{ baselines: Basel
 }
 
 /** One run of a baseline: the DynamicViT's feeds and outputs (runs.ts), on the baseline's session. */
-export const runBaseline = (m: ModelPair, b: Baseline, data: Float32Array, counts: number[]): Promise<DvitRun> => runDvit(m, data, counts, b.session);
+export const runBaseline = (m: ModelPair, b: Baseline, data: Float32Array, counts: number[]): Promise<DvitRun> =>
+  runDvit(m, data, counts, b.session);
 
 /**
  * One warm-up run each (shader compilation is not part of any reported latency). A baseline whose first run
  * fails is released and left out, with the reason.
  */
-export async function warmBaselines(m: ModelPair, baselines: Baseline[], dummy: Float32Array): Promise<{ baselines: Baseline[]; problems: string[] }> {
+export async function warmBaselines(
+  m: ModelPair,
+  baselines: Baseline[],
+  dummy: Float32Array,
+): Promise<{ baselines: Baseline[]; problems: string[] }> {
   const ok: Baseline[] = [];
   const problems: string[] = [];
   for (const b of baselines) {
@@ -102,6 +109,8 @@ export async function warmBaselines(m: ModelPair, baselines: Baseline[], dummy: 
 }
 
 /** The page's line for baselines left out, or undefined. */
-export const baselineNote = (problems: string[]): string | undefined => (problems.length ? `Baselines not loaded (the pair works without them): ${problems.join(' | ')}` : undefined);
+export const baselineNote = (problems: string[]): string | undefined =>
+  problems.length ? `Baselines not loaded (the pair works without them): ${problems.join(' | ')}` : undefined;
 
-export const releaseBaselines = (bs: readonly Baseline[]): Promise<unknown> => Promise.all(bs.map((b) => b.session.release())).catch(() => undefined);
+export const releaseBaselines = (bs: readonly Baseline[]): Promise<unknown> =>
+  Promise.all(bs.map((b) => b.session.release())).catch(() => undefined);

@@ -33,7 +33,9 @@ export function urlSource(baseUrl: string): ModelSource {
   return {
     dvitCard: () =>
       fetchJson(new URL('dynamicvit.json', base).href).catch((e: unknown) => {
-        throw new Error(`no model card at ${base}dynamicvit.json (${errText(e)}); models live in public/models/<id>/ and are listed in public/models/index.json`);
+        throw new Error(
+          `no model card at ${base}dynamicvit.json (${errText(e)}); models live in public/models/<id>/ and are listed in public/models/index.json`,
+        );
       }),
     twinCard: (name) => fetchJson(new URL(name, base).href),
     bytes: (card, onProgress) => fetchModelBytes(new URL(card.onnx.file, base).href, card.onnx, (p) => onProgress(card.onnx.file, p)),
@@ -54,7 +56,8 @@ export function fileSource(files: File[]): ModelSource {
   return {
     async dvitCard() {
       const cards = files.filter((f) => /\.json$/i.test(f.name));
-      if (!cards.length) throw new Error(`no model card among the chosen files (${names}): choose dynamicvit.json, deit.json and their .onnx files`);
+      if (!cards.length)
+        throw new Error(`no model card among the chosen files (${names}): choose dynamicvit.json, deit.json and their .onnx files`);
       for (const f of cards) {
         const j = await parse(f);
         if ((j as { family?: unknown } | null)?.family === 'dynamicvit') return j;

@@ -36,16 +36,23 @@ export async function benchmarkBatches(
   const results: BatchResult[] = [];
   let cancelled = false;
   for (const [j, batch] of batches.entries()) {
-    const r = await measureBatch(m, input, counts, batch, {
-      runs: req.runs,
-      // Runs on wasm resolve through microtasks only: without a macrotask turn the 'cancel-benchmark'
-      // message would never be delivered before the last run.
-      shouldStop: async () => {
-        await yieldToMessages();
-        return hooks.cancelled();
+    const r = await measureBatch(
+      m,
+      input,
+      counts,
+      batch,
+      {
+        runs: req.runs,
+        // Runs on wasm resolve through microtasks only: without a macrotask turn the 'cancel-benchmark'
+        // message would never be delivered before the last run.
+        shouldStop: async () => {
+          await yieldToMessages();
+          return hooks.cancelled();
+        },
+        afterRound: (done) => hooks.progress(j * req.runs + done, total),
       },
-      afterRound: (done) => hooks.progress(j * req.runs + done, total),
-    }, warmed);
+      warmed,
+    );
     if (r) {
       const { rounds: _r, timeBound: _t, cancelled: c, firstRunMs: _f, ...batchRes } = r;
       results.push(batchRes);
@@ -55,7 +62,13 @@ export async function benchmarkBatches(
   }
   if (!results.length) return null;
   return {
-    status: 'bench-result', id: req.id, backend: m.backend, rho: req.rho, keepCounts: counts, cancelled, batches: results,
+    status: 'bench-result',
+    id: req.id,
+    backend: m.backend,
+    rho: req.rho,
+    keepCounts: counts,
+    cancelled,
+    batches: results,
     speedup: results[0].deit.median / results[0].dynamicvit.median,
   };
 }

@@ -127,7 +127,19 @@ export interface CancelEvaluateRequest {
   id: number;
 }
 
-export type ToWorker = LoadRequest | LoadFilesRequest | LoadCheckpointsRequest | LoadImportRequest | CancelLoadRequest | ImportsRequest | ClassifyRequest | BenchmarkRequest | CancelBenchmarkRequest | DebugRequest | EvaluateRequest | CancelEvaluateRequest;
+export type ToWorker =
+  | LoadRequest
+  | LoadFilesRequest
+  | LoadCheckpointsRequest
+  | LoadImportRequest
+  | CancelLoadRequest
+  | ImportsRequest
+  | ClassifyRequest
+  | BenchmarkRequest
+  | CancelBenchmarkRequest
+  | DebugRequest
+  | EvaluateRequest
+  | CancelEvaluateRequest;
 
 export type LoadPhase = 'reading' | 'parsing' | 'probing' | 'downloading' | 'creating-sessions' | 'warming-up';
 

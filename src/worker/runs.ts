@@ -57,7 +57,11 @@ async function read(t: ort.Tensor): Promise<ort.Tensor['data']> {
 }
 
 /** session.run, failing fast with DeviceLostError if the device goes away (a run on a lost device may never settle). */
-function guardedRun(m: ModelPair, session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.ReturnType> {
+function guardedRun(
+  m: ModelPair,
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+): Promise<ort.InferenceSession.ReturnType> {
   if (!m.gpuLost) return session.run(feeds);
   if (m.gpu?.lostInfo) return Promise.reject(new DeviceLostError(`the GPU device was lost (${m.gpu.lostInfo.reason})`));
   return Promise.race([session.run(feeds), m.gpuLost]);
@@ -87,7 +91,12 @@ export async function runDeit(m: ModelPair, data: Float32Array, session: ort.Inf
  * `session` defaults to the pair's DynamicViT; the harness passes graph variants with the same inputs (a graph
  * without some keep_count input simply does not get it).
  */
-export async function runDvit(m: ModelPair, data: Float32Array, counts: number[], session: ort.InferenceSession = m.dvit): Promise<DvitRun> {
+export async function runDvit(
+  m: ModelPair,
+  data: Float32Array,
+  counts: number[],
+  session: ort.InferenceSession = m.dvit,
+): Promise<DvitRun> {
   const feeds: Record<string, ort.Tensor> = { pixel_values: pixelTensor(m.dvitCard, data) };
   counts.forEach((k, i) => {
     const name = `keep_count_stage${i + 1}`;

@@ -28,13 +28,21 @@ export interface GraphBytes {
 }
 
 /** Sessions for several graphs, one at a time (the WebGPU EP refuses concurrent creation); all or none. */
-export async function createSessions(graphs: GraphBytes[], backend: Backend, strict: boolean, gpu: GpuHandle | null): Promise<ort.InferenceSession[]> {
+export async function createSessions(
+  graphs: GraphBytes[],
+  backend: Backend,
+  strict: boolean,
+  gpu: GpuHandle | null,
+): Promise<ort.InferenceSession[]> {
   const out: ort.InferenceSession[] = [];
   try {
     for (const { file, bytes, externalData } of graphs) {
       const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
       out.push(
-        await ort.InferenceSession.create(data, { ...sessionOptions(backend, strict, backend === 'webgpu' ? (gpu?.device ?? null) : null), ...(externalData ? { externalData } : {}) }).catch((e: unknown) => {
+        await ort.InferenceSession.create(data, {
+          ...sessionOptions(backend, strict, backend === 'webgpu' ? (gpu?.device ?? null) : null),
+          ...(externalData ? { externalData } : {}),
+        }).catch((e: unknown) => {
           const msg = errText(e);
           throw CORRUPT_ONNX.test(msg) ? new Error(`"${file}" is not a valid ONNX model (onnxruntime: ${msg})`) : e;
         }),
@@ -61,7 +69,12 @@ export interface CreatedSessions {
  * On WebGPU: strict first (every node on the GPU); if a node needs the CPU, again with fallback allowed; if
  * the EP fails otherwise, on wasm with the reason (`onWasmFallback` is told before the wasm sessions exist).
  */
-export async function createOnBackend(graphs: GraphBytes[], backend: Backend, gpu: GpuHandle | null, onWasmFallback?: (reason: string) => void): Promise<CreatedSessions> {
+export async function createOnBackend(
+  graphs: GraphBytes[],
+  backend: Backend,
+  gpu: GpuHandle | null,
+  onWasmFallback?: (reason: string) => void,
+): Promise<CreatedSessions> {
   if (backend !== 'webgpu') return { sessions: await createSessions(graphs, 'wasm', false, null), backend: 'wasm', allNodesOnGpu: false };
   try {
     return { sessions: await createSessions(graphs, 'webgpu', true, gpu), backend, allNodesOnGpu: true };

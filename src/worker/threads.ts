@@ -38,7 +38,12 @@ export function wasmThreadPlan(isolated: boolean, hardwareConcurrency: number | 
   }
   const threads = Math.min(cores, MAX_WASM_THREADS);
   return {
-    threads, isolated, cores,
-    reason: threads < cores ? `${threads} of ${cores} cores: capped at ${MAX_WASM_THREADS} (more threads split each operator too finely to gain)` : null,
+    threads,
+    isolated,
+    cores,
+    reason:
+      threads < cores
+        ? `${threads} of ${cores} cores: capped at ${MAX_WASM_THREADS} (more threads split each operator too finely to gain)`
+        : null,
   };
 }

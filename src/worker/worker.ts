@@ -63,19 +63,31 @@ function onDeviceLost(g: GpuHandle, info: GPUDeviceLostInfo): void {
   const t0 = performance.now();
   void enqueue(() => load(id, request, src, choice, { reason: info.reason, message: info.message, t0 })).catch((e: unknown) => {
     if (model === m) model = null;
-    post({ status: 'error', id, request, message: `The GPU device was lost (${info.reason}) and the sessions could not be recreated: ${errText(e)}` });
+    post({
+      status: 'error',
+      id,
+      request,
+      message: `The GPU device was lost (${info.reason}) and the sessions could not be recreated: ${errText(e)}`,
+    });
   });
 }
 
 /** Loads a pair and swaps it in: until it is ready (and whenever anything about it is wrong) the previous model stays. */
-async function load(id: number, request: LoadKind, src: ModelSource, choice: Backend | 'auto', recovery?: { reason: string; message: string; t0: number }): Promise<void> {
+async function load(
+  id: number,
+  request: LoadKind,
+  src: ModelSource,
+  choice: Backend | 'auto',
+  recovery?: { reason: string; message: string; t0: number },
+): Promise<void> {
   const { pair, ready } = await loadPair({ id, src, choice, post, gpu: () => currentGpu(onDeviceLost), recovery });
   const previous = model;
   model = { ...pair, origin: { id, request, src, choice } };
   inputs.invalidate(); // the current image is prepared again for the new model (bridge.ts re-classifies)
   warmed.clear();
   warmed.add('deit:1').add(`dvit:1:${countsFor(pair.dvitCard, pair.dvitCard.pruning!.trained_keep_ratio).join(',')}`);
-  if (previous) await Promise.all([previous.dvit.release(), previous.deit.release(), releaseBaselines(previous.baselines)]).catch(() => undefined);
+  if (previous)
+    await Promise.all([previous.dvit.release(), previous.deit.release(), releaseBaselines(previous.baselines)]).catch(() => undefined);
   const msg: ReadyMessage = { status: 'ready', id, ortVersion: ortVersion(), wasmThreads, ...ready };
   if (recovery) msg.recovery = { reason: recovery.reason, message: recovery.message, ms: performance.now() - recovery.t0 };
   post(msg);
@@ -155,7 +167,10 @@ function onMessage(ev: MessageEvent<ToWorker>): void {
   const fail = (e: unknown) => {
     // the page re-runs the interrupted classification when the recreated sessions are ready
     if (e instanceof DeviceLostError && req.type === 'classify') return;
-    const message = e instanceof DeviceLostError ? `Interrupted: ${e.message}. The sessions are being recreated; run it again when the page is ready.` : errText(e);
+    const message =
+      e instanceof DeviceLostError
+        ? `Interrupted: ${e.message}. The sessions are being recreated; run it again when the page is ready.`
+        : errText(e);
     post({ status: 'error', id: req.id, request: req.type, message });
   };
   switch (req.type) {

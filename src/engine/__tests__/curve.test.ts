@@ -1,7 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { curveGflops, CurveTally, curveToCsv, DEIT_KEY, EVAL_RATIOS, everyNth, FULL_KEY, niceTicks, ratiosInRange, rhoKey, top1 } from '../curve.ts';
+import {
+  curveGflops,
+  CurveTally,
+  curveToCsv,
+  DEIT_KEY,
+  EVAL_RATIOS,
+  everyNth,
+  FULL_KEY,
+  niceTicks,
+  ratiosInRange,
+  rhoKey,
+  top1,
+} from '../curve.ts';
 import { parseCard } from '../modelCard.ts';
 
 const read = (p: string) => JSON.parse(readFileSync(fileURLToPath(new URL(`../../../public/${p}`, import.meta.url)), 'utf8')) as unknown;
@@ -16,7 +28,7 @@ const python = read('eval/demo/python-curve.json') as PythonCurve;
 const manifest = read('eval/demo/manifest.json') as { images: { file: string; label_index: number }[] };
 
 describe('keep ratios of the curve', () => {
-  it('are the decimal literals 0.3 ... 1.0 with Python\'s keys', () => {
+  it("are the decimal literals 0.3 ... 1.0 with Python's keys", () => {
     expect(EVAL_RATIOS).toEqual([0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]);
     expect(EVAL_RATIOS.map(rhoKey)).toEqual(['0.3', '0.4', '0.5', '0.6', '0.7', '0.8', '0.9', '1.0']);
     expect(ratiosInRange([0.5, 0.9])).toEqual([0.5, 0.6, 0.7, 0.8, 0.9]);
@@ -29,10 +41,12 @@ describe('CurveTally', () => {
     const labels = [2, 0, 1];
     const preds = { deit: [2, 0, 1], dvit: [2, 1, 1] };
     const ms = { deit: [10, 30, 20], dvit: [5, 6, 100] };
-    labels.forEach((l, i) => t.addImage(`img${i}`, l, [
-      { method: DEIT_KEY, rho: FULL_KEY, pred: preds.deit[i], ms: ms.deit[i] },
-      { method: 'dynamicvit', rho: '0.5', pred: preds.dvit[i], ms: ms.dvit[i] },
-    ]));
+    labels.forEach((l, i) =>
+      t.addImage(`img${i}`, l, [
+        { method: DEIT_KEY, rho: FULL_KEY, pred: preds.deit[i], ms: ms.deit[i] },
+        { method: 'dynamicvit', rho: '0.5', pred: preds.dvit[i], ms: ms.dvit[i] },
+      ]),
+    );
     expect(t.images).toBe(3);
     expect(t.names).toEqual(['img0', 'img1', 'img2']);
     const c = t.curve((m, r) => (m === DEIT_KEY ? 1 : Number(r)));
@@ -44,9 +58,18 @@ describe('CurveTally', () => {
     const labels = manifest.images.map((e) => e.label_index);
     expect(labels).toHaveLength(python.meta.images);
     const t = new CurveTally();
-    labels.forEach((l, i) => t.addImage(manifest.images[i].file, l, Object.entries(python.predictions).flatMap(([m, by]) => Object.entries(by).map(([r, v]) => ({ method: m, rho: r, pred: v.top1[i], ms: 1 })))));
+    labels.forEach((l, i) =>
+      t.addImage(
+        manifest.images[i].file,
+        l,
+        Object.entries(python.predictions).flatMap(([m, by]) =>
+          Object.entries(by).map(([r, v]) => ({ method: m, rho: r, pred: v.top1[i], ms: 1 })),
+        ),
+      ),
+    );
     const c = t.curve(() => 0);
-    for (const [m, by] of Object.entries(python.curve)) for (const [r, v] of Object.entries(by)) expect(c[m][r].top1, `${m} ${r}`).toBe(v.top1);
+    for (const [m, by] of Object.entries(python.curve))
+      for (const [r, v] of Object.entries(by)) expect(c[m][r].top1, `${m} ${r}`).toBe(v.top1);
   });
 
   it('top1 refuses mismatched lengths', () => {
@@ -57,7 +80,12 @@ describe('CurveTally', () => {
 
 describe('curveGflops', () => {
   it('equals models/flops.py (as python-curve.json reports it) for DeiT, DynamicViT and both baselines at every ratio', () => {
-    const cards: Record<string, ReturnType<typeof demo>> = { deit: demo('deit.json'), dynamicvit: demo('dynamicvit.json'), attentive: demo('attentive.json'), random: demo('random.json') };
+    const cards: Record<string, ReturnType<typeof demo>> = {
+      deit: demo('deit.json'),
+      dynamicvit: demo('dynamicvit.json'),
+      attentive: demo('attentive.json'),
+      random: demo('random.json'),
+    };
     let n = 0;
     for (const [m, by] of Object.entries(python.curve)) {
       for (const [r, v] of Object.entries(by)) {
@@ -73,7 +101,10 @@ describe('curveGflops', () => {
 
 describe('curveToCsv', () => {
   it('writes one row per point, quoting method names that need it', () => {
-    const csv = curveToCsv({ deit: { '1.0': { top1: 0.975, gflops: 0.1173, ms: 9.1 } }, 'my,method': { '0.3': { top1: 0.5, gflops: 0.04, ms: 3 } } });
+    const csv = curveToCsv({
+      deit: { '1.0': { top1: 0.975, gflops: 0.1173, ms: 9.1 } },
+      'my,method': { '0.3': { top1: 0.5, gflops: 0.04, ms: 3 } },
+    });
     expect(csv).toBe('method,rho,top1,gflops,ms\ndeit,1.0,0.975,0.1173,9.1\n"my,method",0.3,0.5,0.04,3\n');
   });
 });

@@ -13,7 +13,9 @@ describe('fp16Refusal', () => {
   });
 
   it('names both graphs when both are fp16', () => {
-    expect(fp16Refusal([card('a.onnx', 'fp16'), card('b.onnx', 'fp16')], swiftshader)).toMatch(/^"a\.onnx" and "b\.onnx" are fp16 models and need the WebGPU/);
+    expect(fp16Refusal([card('a.onnx', 'fp16'), card('b.onnx', 'fp16')], swiftshader)).toMatch(
+      /^"a\.onnx" and "b\.onnx" are fp16 models and need the WebGPU/,
+    );
   });
 
   it('accepts fp32 graphs anywhere and fp16 graphs where the adapter has shader-f16', () => {
@@ -24,9 +26,20 @@ describe('fp16Refusal', () => {
 
 describe('ortDeviceRequest', () => {
   it("asks for the adapter's maximum of the limits ORT raises and only the optional features the adapter has", () => {
-    const limits = { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 30, maxComputeWorkgroupStorageSize: 32768, maxTextureDimension2D: 8192, maxBindGroups: 4 };
+    const limits = {
+      maxBufferSize: 2 ** 31,
+      maxStorageBufferBindingSize: 2 ** 30,
+      maxComputeWorkgroupStorageSize: 32768,
+      maxTextureDimension2D: 8192,
+      maxBindGroups: 4,
+    };
     const r = ortDeviceRequest(new Set(['timestamp-query', 'float32-filterable', 'shader-f16']), limits);
     expect(r.requiredFeatures).toEqual(['shader-f16', 'timestamp-query']);
-    expect(r.requiredLimits).toEqual({ maxBindGroups: 4, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 30, maxComputeWorkgroupStorageSize: 32768 });
+    expect(r.requiredLimits).toEqual({
+      maxBindGroups: 4,
+      maxBufferSize: 2 ** 31,
+      maxStorageBufferBindingSize: 2 ** 30,
+      maxComputeWorkgroupStorageSize: 32768,
+    });
   });
 });

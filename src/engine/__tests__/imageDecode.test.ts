@@ -54,7 +54,11 @@ describe('sniffImage (tests/fixtures/bad-inputs, made by scripts/make_bad_inputs
 describe('decodeSize / extremeAspectCut', () => {
   it('keeps small images at full size and reduces 8000x8000 and 50 MP below the full-decode bound', () => {
     expect(decodeSize(4000, 3000, 256)).toEqual({ width: 4000, height: 3000, reduced: false });
-    for (const [w, h] of [[8000, 8000], [8660, 5774], [5774, 8660]]) {
+    for (const [w, h] of [
+      [8000, 8000],
+      [8660, 5774],
+      [5774, 8660],
+    ]) {
       const d = decodeSize(w, h, 256);
       expect(d.reduced).toBe(true);
       expect(d.width * d.height).toBeLessThanOrEqual(FULL_DECODE_MAX_PIXELS * 1.001);

@@ -6,7 +6,11 @@ import { preprocess, rawTensorBytes, resizedSize, rgbToRgba, roundHalfEven, resi
 const DIR = fileURLToPath(new URL('../../../tests/fixtures/preprocess/', import.meta.url));
 const SPEC = { resize_shorter_side: 256, crop_size: 224, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
-interface Meta { name: string; width: number; height: number }
+interface Meta {
+  name: string;
+  width: number;
+  height: number;
+}
 const meta = JSON.parse(readFileSync(`${DIR}meta.json`, 'utf8')) as Meta[];
 
 function load(m: Meta) {
@@ -50,7 +54,8 @@ describe('geometry', () => {
     expect(roundHalfEven(16.6)).toBe(17);
   });
   it('leaves a constant image constant (coefficients sum to one)', () => {
-    const w = 37, h = 23;
+    const w = 37,
+      h = 23;
     const data = new Uint8ClampedArray(w * h * 4).fill(77);
     const out = resizeBicubic({ data, width: w, height: h }, 101, 9);
     expect(out.every((v, i) => v === (i % 4 === 3 ? 255 : 77))).toBe(true); // RGB kept, alpha opaque

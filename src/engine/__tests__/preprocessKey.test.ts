@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { distinctSpecs, preprocessKey } from '../preprocessKey.ts';
 
 const spec = (t: string, f: string) =>
-  (JSON.parse(readFileSync(fileURLToPath(new URL(`../../../public/templates/${t}/${f}.json`, import.meta.url)), 'utf8')) as { preprocessing: Parameters<typeof preprocessKey>[0] }).preprocessing;
+  (
+    JSON.parse(readFileSync(fileURLToPath(new URL(`../../../public/templates/${t}/${f}.json`, import.meta.url)), 'utf8')) as {
+      preprocessing: Parameters<typeof preprocessKey>[0];
+    }
+  ).preprocessing;
 
 describe('preprocessKey', () => {
   it('separates an LV-ViT teacher (248 / 224) from its DynamicViT (256 / 224) and joins equal specs', () => {

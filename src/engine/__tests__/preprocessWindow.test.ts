@@ -47,6 +47,8 @@ describe('preprocessWindow: decoding only the pixels the centre crop reads', () 
     const { width, height, name } = meta[0];
     const full: RgbaImage = { data: rgbToRgba(new Uint8Array(readFileSync(`${DIR}${name}.rgb.bin`)), width, height), width, height };
     const win = preprocessWindow(width, height, SPECS[0]);
-    expect(() => preprocess(cut(full, { ...win, left: win.left + 1, width: win.width - 1 }), SPECS[0])).toThrow(/not all inside the decoded region/);
+    expect(() => preprocess(cut(full, { ...win, left: win.left + 1, width: win.width - 1 }), SPECS[0])).toThrow(
+      /not all inside the decoded region/,
+    );
   });
 });

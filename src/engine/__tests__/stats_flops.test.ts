@@ -24,15 +24,28 @@ describe('stats', () => {
 const patchConv = (c: number) => (196 * 3 * 16 * 16 * c) / 1e9;
 const lvvitStem = (c: number) => (112 * 112 * 64 * (3 * 49 + 2 * 64 * 9) + 196 * 64 * 64 * c) / 1e9;
 
-function release(arch: Partial<Architecture> & Pick<Architecture, 'embed_dim' | 'depth' | 'mlp_ratio' | 'pruning_locations'>): Pick<ModelCard, 'architecture' | 'family' | 'labels'> {
+function release(
+  arch: Partial<Architecture> & Pick<Architecture, 'embed_dim' | 'depth' | 'mlp_ratio' | 'pruning_locations'>,
+): Pick<ModelCard, 'architecture' | 'family' | 'labels'> {
   const lvvit = arch.backbone === 'lvvit';
   return {
     family: 'dynamicvit',
     labels: Array.from({ length: 1000 }, (_, i) => `class ${i}`),
     architecture: {
-      arch: 'custom', backbone: 'deit', num_heads: 1, img_size: 224, patch_size: 16, grid: 14, num_patches: 196, qkv_bias: !lvvit,
-      norm_eps: lvvit ? 1e-5 : 1e-6, skip_lam: lvvit ? 2 : 1, patch_embed: lvvit ? 'lvvit-conv-stem' : 'patch-conv',
-      patch_embed_gflops: lvvit ? lvvitStem(arch.embed_dim) : patchConv(arch.embed_dim), aux_head: lvvit, ...arch,
+      arch: 'custom',
+      backbone: 'deit',
+      num_heads: 1,
+      img_size: 224,
+      patch_size: 16,
+      grid: 14,
+      num_patches: 196,
+      qkv_bias: !lvvit,
+      norm_eps: lvvit ? 1e-5 : 1e-6,
+      skip_lam: lvvit ? 2 : 1,
+      patch_embed: lvvit ? 'lvvit-conv-stem' : 'patch-conv',
+      patch_embed_gflops: lvvit ? lvvitStem(arch.embed_dim) : patchConv(arch.embed_dim),
+      aux_head: lvvit,
+      ...arch,
     },
   };
 }
@@ -40,12 +53,42 @@ function release(arch: Partial<Architecture> & Pick<Architecture, 'embed_dim' | 
 describe('GFLOPs', () => {
   // README "Model Zoo" of the official DynamicViT code: published GFLOPs of each release
   const releases = [
-    { name: 'DeiT-256/0.7', rho: 0.7, published: 1.3, card: release({ embed_dim: 256, depth: 12, mlp_ratio: 4, pruning_locations: [3, 6, 9] }) },
-    { name: 'DeiT-S/0.7', rho: 0.7, published: 2.9, card: release({ embed_dim: 384, depth: 12, mlp_ratio: 4, pruning_locations: [3, 6, 9] }) },
-    { name: 'DeiT-B/0.7', rho: 0.7, published: 11.4, card: release({ embed_dim: 768, depth: 12, mlp_ratio: 4, pruning_locations: [3, 6, 9] }) },
-    { name: 'LV-ViT-S/0.5', rho: 0.5, published: 3.7, card: release({ backbone: 'lvvit', embed_dim: 384, depth: 16, mlp_ratio: 3, pruning_locations: [4, 8, 12] }) },
-    { name: 'LV-ViT-S/0.7', rho: 0.7, published: 4.6, card: release({ backbone: 'lvvit', embed_dim: 384, depth: 16, mlp_ratio: 3, pruning_locations: [4, 8, 12] }) },
-    { name: 'LV-ViT-M/0.7', rho: 0.7, published: 8.5, card: release({ backbone: 'lvvit', embed_dim: 512, depth: 20, mlp_ratio: 3, pruning_locations: [5, 10, 15] }) },
+    {
+      name: 'DeiT-256/0.7',
+      rho: 0.7,
+      published: 1.3,
+      card: release({ embed_dim: 256, depth: 12, mlp_ratio: 4, pruning_locations: [3, 6, 9] }),
+    },
+    {
+      name: 'DeiT-S/0.7',
+      rho: 0.7,
+      published: 2.9,
+      card: release({ embed_dim: 384, depth: 12, mlp_ratio: 4, pruning_locations: [3, 6, 9] }),
+    },
+    {
+      name: 'DeiT-B/0.7',
+      rho: 0.7,
+      published: 11.4,
+      card: release({ embed_dim: 768, depth: 12, mlp_ratio: 4, pruning_locations: [3, 6, 9] }),
+    },
+    {
+      name: 'LV-ViT-S/0.5',
+      rho: 0.5,
+      published: 3.7,
+      card: release({ backbone: 'lvvit', embed_dim: 384, depth: 16, mlp_ratio: 3, pruning_locations: [4, 8, 12] }),
+    },
+    {
+      name: 'LV-ViT-S/0.7',
+      rho: 0.7,
+      published: 4.6,
+      card: release({ backbone: 'lvvit', embed_dim: 384, depth: 16, mlp_ratio: 3, pruning_locations: [4, 8, 12] }),
+    },
+    {
+      name: 'LV-ViT-M/0.7',
+      rho: 0.7,
+      published: 8.5,
+      card: release({ backbone: 'lvvit', embed_dim: 512, depth: 20, mlp_ratio: 3, pruning_locations: [5, 10, 15] }),
+    },
   ];
   it.each(releases)('$name is within 0.1 G of the published $published GFLOPs', ({ rho, published, card }) => {
     const f = vitFlops(card, keepCounts(rho, card.architecture));
@@ -74,7 +117,7 @@ describe('GFLOPs', () => {
   });
 
   const dirs = existsSync(MODELS) ? readdirSync(MODELS).filter((d) => existsSync(`${MODELS}${d}/dynamicvit.json`)) : [];
-  it.each(dirs)('%s: the cards\' gflops.total follow the same rule (within 0.001)', (dir) => {
+  it.each(dirs)("%s: the cards' gflops.total follow the same rule (within 0.001)", (dir) => {
     const read = (f: string) => JSON.parse(readFileSync(`${MODELS}${dir}/${f}`, 'utf8')) as ModelCard;
     const d = read('dynamicvit.json');
     const t = read(d.twin ?? 'deit.json');

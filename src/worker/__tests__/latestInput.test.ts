@@ -29,7 +29,12 @@ describe('LatestInput: a keep-ratio change never decodes or preprocesses again',
     inputs.offer(1, blob('a'), 'a.png');
     await inputs.current(async () => (calls++, 'A'));
     inputs.offer(2, blob('bad'), 'bad.png');
-    await expect(inputs.current(async () => { calls++; throw new Error('not an image'); })).rejects.toThrow('not an image');
+    await expect(
+      inputs.current(async () => {
+        calls++;
+        throw new Error('not an image');
+      }),
+    ).rejects.toThrow('not an image');
     expect(await inputs.current(async () => (calls++, 'X'))).toEqual({ value: 'A', fresh: false });
     expect(calls).toBe(2);
   });
