@@ -25,7 +25,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import onnxruntime
 import torch
 import torch.nn as nn
@@ -49,7 +48,7 @@ from models.onnx_export import (
     dynamicvit_inputs,
     dynamicvit_outputs,
 )
-from models.parity import BATCH_SIZES, KEEP_RATIOS, Case, count_feeds, inputs_for, score_gap, session, summary
+from models.parity import BATCH_SIZES, KEEP_RATIOS, Case, pruned_cases, summary
 from models.recover_from_onnx import RecoveryError, recover_state_dict
 
 FAMILIES = {"attentive": "evit-topk", "random": "random-keep"}
@@ -131,21 +130,15 @@ def baseline_cases(
     seed: int = 0,
 ) -> list[Case]:
     """ONNX Runtime CPU vs ``forward_pruned`` on seeded standard-normal inputs (models/parity.py's cases)."""
-    sess = session(onnx_path)
-    cases = []
-    for b in batches:
-        x = inputs_for(b, seed + b, baseline.model.cfg.img_size)
-        for rho in keep_ratios:
-            ref = baseline.forward_pruned(x, rho)
-            counts = keep_counts(rho, baseline.num_patches, len(baseline.pruning_loc))
-            got = sess.run(None, {"pixel_values": x.numpy(), **count_feeds(counts)})
-            sym = [
-                sum(len(set(ref.kept_positions[p][i].tolist()) ^ set(got[1 + p][i].tolist())) for i in range(b))
-                for p in range(len(counts))
-            ]
-            gaps = [score_gap(s, k) for s, k in zip(ref.scores, counts, strict=True)]
-            cases.append(Case(rho, b, float(np.abs(ref.logits.numpy() - got[0]).max()), sym, gaps))
-    return cases
+
+    def reference(x: torch.Tensor, rho: float):
+        ref = baseline.forward_pruned(x, rho)
+        return ref.logits, ref.kept_positions, ref.scores
+
+    def counts_for(rho: float) -> list[int]:
+        return keep_counts(rho, baseline.num_patches, len(baseline.pruning_loc))
+
+    return pruned_cases(reference, counts_for, baseline.model.cfg.img_size, onnx_path, keep_ratios, batches, seed)
 
 
 def describe(method: str, seed: int, cfg: ModelConfig) -> dict[str, Any]:

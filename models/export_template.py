@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -55,6 +54,7 @@ from models.onnx_export import (
     OPSET,
     DeiTOnnx,
     DynamicViTOnnx,
+    _export,
     _PatchEmbed,
     dynamicvit_inputs,
     dynamicvit_outputs,
@@ -172,21 +172,8 @@ def export_template(model: VisionTransformer, family: str, path: Path) -> list[d
     else:
         wrapper = _in_graph(DeiTOnnx(model))
         args, inputs, outputs = (pixels,), DEIT_INPUTS, DEIT_OUTPUTS
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # no constant folding: it would bake the transforms into new initializers
-        torch.onnx.export(
-            wrapper,
-            args,
-            str(path),
-            input_names=inputs,
-            output_names=outputs,
-            dynamic_axes=dyn,
-            opset_version=OPSET,
-            do_constant_folding=False,
-            dynamo=False,
-        )
+    # no constant folding: it would bake the transforms into new initializers
+    _export(wrapper, args, path, inputs, outputs, dyn, OPSET, constant_folding=False)
     state = model.state_dict()
     _externalise(path, state)
     return [{"name": k, "dtype": str(v.dtype).removeprefix("torch."), "shape": list(v.shape)} for k, v in state.items()]

@@ -319,6 +319,7 @@ def _export(
     outputs: list[str],
     dynamic_axes: dict,
     opset: int,
+    constant_folding: bool = True,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # eval first: the exporter restores the wrapper's mode afterwards, recursively, and a wrapper left in
@@ -334,6 +335,6 @@ def _export(
             output_names=outputs,
             dynamic_axes=dynamic_axes,
             opset_version=opset,
-            do_constant_folding=True,
+            do_constant_folding=constant_folding,
             dynamo=False,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,36 @@ def score_gap(score: torch.Tensor, k: int) -> float:
     return float((s[:, k - 1] - s[:, k]).min())
 
 
+def pruned_cases(
+    reference: Callable[[torch.Tensor, float], tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]],
+    counts_for: Callable[[float], list[int]],
+    img_size: int,
+    onnx_path: Path,
+    keep_ratios: tuple[float, ...] = KEEP_RATIOS,
+    batches: tuple[int, ...] = BATCH_SIZES,
+    seed: int = 0,
+) -> list[Case]:
+    """ONNX Runtime CPU vs a PyTorch eval path on seeded standard-normal inputs.
+
+    ``reference(x, rho)`` gives (logits, kept original positions per stage, keep scores per stage).
+    """
+    sess = session(onnx_path)
+    cases = []
+    for b in batches:
+        x = inputs_for(b, seed + b, img_size)
+        for rho in keep_ratios:
+            logits, kept, scores = reference(x, rho)
+            counts = counts_for(rho)
+            got = sess.run(None, {"pixel_values": x.numpy(), **count_feeds(counts)})
+            sym = [
+                sum(len(set(kept[p][i].tolist()) ^ set(got[1 + p][i].tolist())) for i in range(b))
+                for p in range(len(counts))
+            ]
+            gaps = [score_gap(s, k) for s, k in zip(scores, counts, strict=True)]
+            cases.append(Case(rho, b, float(np.abs(logits.numpy() - got[0]).max()), sym, gaps))
+    return cases
+
+
 def dynamicvit_cases(
     model: DynamicVisionTransformer,
     onnx_path: Path,
@@ -74,29 +105,13 @@ def dynamicvit_cases(
     batches: tuple[int, ...] = BATCH_SIZES,
     seed: int = 0,
 ) -> list[Case]:
-    sess = session(onnx_path)
-    cases = []
-    for b in batches:
-        x = inputs_for(b, seed + b, model.cfg.img_size)
-        for rho in keep_ratios:
-            ref, scores = torch_pruned(model, x, rho)
-            counts = model_counts(model, rho)
-            got = sess.run(None, {"pixel_values": x.numpy(), **count_feeds(counts)})
-            sym = []
-            for p in range(len(counts)):
-                want = ref.kept_positions[p].numpy()
-                have = got[1 + p]
-                sym.append(sum(len(set(want[i].tolist()) ^ set(have[i].tolist())) for i in range(b)))
-            cases.append(
-                Case(
-                    rho,
-                    b,
-                    float(np.abs(ref.logits.numpy() - got[0]).max()),
-                    sym,
-                    [score_gap(s, k) for s, k in zip(scores, counts, strict=True)],
-                )
-            )
-    return cases
+    def reference(x: torch.Tensor, rho: float):
+        ref, scores = torch_pruned(model, x, rho)
+        return ref.logits, ref.kept_positions, scores
+
+    return pruned_cases(
+        reference, lambda rho: model_counts(model, rho), model.cfg.img_size, onnx_path, keep_ratios, batches, seed
+    )
 
 
 def deit_cases(

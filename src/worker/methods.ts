@@ -63,7 +63,7 @@ export async function loadBaselines(o: BaselineLoad): Promise<{ baselines: Basel
   for (const file of listedBaselines(o.dvitCard)) {
     let session: ort.InferenceSession | null = null;
     try {
-      const card = parseCard(await o.src.twinCard(file), 'pruned', `baseline (${file})`);
+      const card = parseCard(await o.src.twinCard(file, 'baseline'), 'pruned', `baseline (${file})`);
       if (card.family === 'dynamicvit') throw new Error('its family is "dynamicvit", not a baseline');
       const why = mismatch(card, o.dvitCard);
       if (why) throw new Error(why);

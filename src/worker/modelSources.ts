@@ -14,7 +14,8 @@ export type DownloadProgress = Omit<ProgressMessage, 'status' | 'id' | 'file'>;
 
 export interface ModelSource {
   dvitCard(): Promise<unknown>;
-  twinCard(name: string): Promise<unknown>;
+  /** a card the DynamicViT card names: its full twin or one of its baselines */
+  twinCard(name: string, role: 'twin' | 'baseline'): Promise<unknown>;
   bytes(card: ModelCard, onProgress: (file: string, p: DownloadProgress) => void): Promise<ArrayBuffer>;
   /** a graph's external initializers (checkpoint imports: the checkpoint's tensors) */
   externalData?(card: ModelCard): { path: string; data: Uint8Array }[];
@@ -65,9 +66,9 @@ export function fileSource(files: File[]): ModelSource {
       if (cards.length === 1) return parse(cards[0]); // validated as a DynamicViT card: names what is wrong
       throw new Error(`none of the chosen cards (${cards.map((f) => f.name).join(', ')}) has "family": "dynamicvit"`);
     },
-    async twinCard(name) {
+    async twinCard(name, role) {
       const f = byName.get(name);
-      if (!f) throw new Error(`the DynamicViT card names "${name}", which is not among the chosen files (${names})`);
+      if (!f) throw new Error(`the DynamicViT card names its ${role} "${name}", which is not among the chosen files (${names})`);
       return parse(f);
     },
     async bytes(card) {
@@ -83,6 +84,6 @@ export function fileSource(files: File[]): ModelSource {
 export async function readCards(src: ModelSource): Promise<{ dvitCard: ModelCard; deitCard: ModelCard }> {
   const dvitCard = parseCard(await src.dvitCard(), 'dynamicvit', 'DynamicViT');
   const twin = dvitCard.twin ?? 'deit.json';
-  const deitCard = parseCard(await src.twinCard(twin), 'deit', `DeiT (${twin})`);
+  const deitCard = parseCard(await src.twinCard(twin, 'twin'), 'deit', `DeiT (${twin})`);
   return { dvitCard, deitCard };
 }
