@@ -45,8 +45,7 @@ from models.onnx_export import (
     _residual_scaled,
     _ScaledQKV,
     _SelectTokens,
-    dynamicvit_inputs,
-    dynamicvit_outputs,
+    pruned_trace_io,
 )
 from models.parity import BATCH_SIZES, KEEP_RATIOS, Case, pruned_cases, summary
 from models.recover_from_onnx import RecoveryError, recover_state_dict
@@ -111,15 +110,9 @@ class BaselineOnnx(nn.Module):
 
 def export_baseline(baseline: TokenPruningBaseline, path: Path, trace_keep_ratio: float, opset: int = OPSET) -> None:
     """Counts are graph inputs; the trace example uses those of ``trace_keep_ratio``."""
-    stages = len(baseline.pruning_loc)
-    counts = keep_counts(trace_keep_ratio, baseline.num_patches, stages)
-    size = baseline.model.cfg.img_size
-    args = (torch.zeros(1, 3, size, size), *(torch.tensor([c], dtype=torch.int64) for c in counts))
-    outputs = dynamicvit_outputs(stages)
-    dyn = {"pixel_values": {0: "batch"}, "logits": {0: "batch"}}
-    for p, name in enumerate(outputs[1:], start=1):
-        dyn[name] = {0: "batch", 1: f"k{p}"}
-    _export(BaselineOnnx(baseline.eval()), args, path, dynamicvit_inputs(stages), outputs, dyn, opset)
+    counts = keep_counts(trace_keep_ratio, baseline.num_patches, len(baseline.pruning_loc))
+    args, inputs, outputs, dyn = pruned_trace_io(baseline.model.cfg.img_size, counts)
+    _export(BaselineOnnx(baseline.eval()), args, path, inputs, outputs, dyn, opset)
 
 
 def baseline_cases(

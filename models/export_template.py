@@ -56,8 +56,8 @@ from models.onnx_export import (
     DynamicViTOnnx,
     _export,
     _PatchEmbed,
-    dynamicvit_inputs,
-    dynamicvit_outputs,
+    deit_dynamic_axes,
+    pruned_trace_io,
 )
 
 ZOO_ARCHS = ("deit-256", "deit-s", "deit-b", "lvvit-s", "lvvit-m")
@@ -159,19 +159,13 @@ def export_template(model: VisionTransformer, family: str, path: Path) -> list[d
     """Write the weightless graph to ``path``; return the state dict it expects ({name, dtype, shape} per key)."""
     model = model.eval()
     size = model.cfg.img_size
-    pixels = torch.zeros(1, 3, size, size)
-    dyn: dict[str, dict[int, str]] = {"pixel_values": {0: "batch"}, "logits": {0: "batch"}}
     if family == "dynamicvit":
-        stages = len(model.pruning_loc)  # type: ignore[attr-defined]
         wrapper = _in_graph(DynamicViTOnnx(model))  # type: ignore[arg-type]
-        counts = keep_counts(model.keep_ratio, model.cfg.num_patches, stages)  # type: ignore[attr-defined]
-        args: tuple = (pixels, *(torch.tensor([c], dtype=torch.int64) for c in counts))
-        inputs, outputs = dynamicvit_inputs(stages), dynamicvit_outputs(stages)
-        for p, name in enumerate(outputs[1:], start=1):
-            dyn[name] = {0: "batch", 1: f"k{p}"}
+        counts = keep_counts(model.keep_ratio, model.cfg.num_patches, len(model.pruning_loc))  # type: ignore[attr-defined]
+        args, inputs, outputs, dyn = pruned_trace_io(size, counts)
     else:
         wrapper = _in_graph(DeiTOnnx(model))
-        args, inputs, outputs = (pixels,), DEIT_INPUTS, DEIT_OUTPUTS
+        args, inputs, outputs, dyn = (torch.zeros(1, 3, size, size),), DEIT_INPUTS, DEIT_OUTPUTS, deit_dynamic_axes()
     # no constant folding: it would bake the transforms into new initializers
     _export(wrapper, args, path, inputs, outputs, dyn, OPSET, constant_folding=False)
     state = model.state_dict()

@@ -293,22 +293,32 @@ def _pixel_example(model: VisionTransformer) -> torch.Tensor:
     return torch.zeros(1, 3, size, size)
 
 
+def deit_dynamic_axes() -> dict[str, dict[int, str]]:
+    return {"pixel_values": {0: "batch"}, "logits": {0: "batch"}}
+
+
+def pruned_trace_io(img_size: int, counts: list[int]) -> tuple[tuple, list[str], list[str], dict[str, dict[int, str]]]:
+    """Trace example, input and output names and dynamic axes of a graph under the DynamicViT contract."""
+    stages = len(counts)
+    args = (torch.zeros(1, 3, img_size, img_size), *(torch.tensor([c], dtype=torch.int64) for c in counts))
+    outputs = dynamicvit_outputs(stages)
+    dyn = deit_dynamic_axes()
+    for p, name in enumerate(outputs[1:], start=1):
+        dyn[name] = {0: "batch", 1: f"k{p}"}
+    return args, dynamicvit_inputs(stages), outputs, dyn
+
+
 def export_dynamicvit(model: DynamicVisionTransformer, path: Path, opset: int = OPSET) -> None:
     """Counts are graph inputs; the trace example uses the trained ratio's (any valid counts would do)."""
     model = model.eval()
-    stages = len(model.pruning_loc)
-    counts = keep_counts(model.keep_ratio, model.cfg.num_patches, stages)
-    args = (_pixel_example(model), *(torch.tensor([c], dtype=torch.int64) for c in counts))
-    outputs = dynamicvit_outputs(stages)
-    dyn = {"pixel_values": {0: "batch"}, "logits": {0: "batch"}}
-    for p, name in enumerate(outputs[1:], start=1):
-        dyn[name] = {0: "batch", 1: f"k{p}"}
-    _export(DynamicViTOnnx(model), args, path, dynamicvit_inputs(stages), outputs, dyn, opset)
+    counts = keep_counts(model.keep_ratio, model.cfg.num_patches, len(model.pruning_loc))
+    args, inputs, outputs, dyn = pruned_trace_io(model.cfg.img_size, counts)
+    _export(DynamicViTOnnx(model), args, path, inputs, outputs, dyn, opset)
 
 
 def export_deit(model: VisionTransformer, path: Path, opset: int = OPSET) -> None:
-    dyn = {"pixel_values": {0: "batch"}, "logits": {0: "batch"}}
-    _export(DeiTOnnx(model.eval()), (_pixel_example(model),), path, DEIT_INPUTS, DEIT_OUTPUTS, dyn, opset)
+    args = (_pixel_example(model),)
+    _export(DeiTOnnx(model.eval()), args, path, DEIT_INPUTS, DEIT_OUTPUTS, deit_dynamic_axes(), opset)
 
 
 def _export(
