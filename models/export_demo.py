@@ -86,12 +86,11 @@ def write_samples(val_dir: str = "runs/data/val", count: int = 12) -> list[dict]
                 }
             )
         i += 1
-    from skimage import data as skdata
-
     for fn, fname, title, licence in PHOTOS:
-        arr = getattr(skdata, fn)()
-        im = Image.fromarray(arr).convert("RGB")
-        im.save(SAMPLES_DIR / fname, quality=90)
+        if not (SAMPLES_DIR / fname).exists():  # scikit-image only when a photo is missing (JPEG: not rewritten)
+            from skimage import data as skdata
+
+            Image.fromarray(getattr(skdata, fn)()).convert("RGB").save(SAMPLES_DIR / fname, quality=90)
         entries.append(
             {
                 "file": fname,
@@ -116,16 +115,50 @@ def slim(src: str, dst: Path) -> dict:
     return ck
 
 
-def training_block(tck: dict, sck: dict, ev: dict, data_meta: dict, val_meta: dict) -> dict:
-    def phase(ck):
-        st, cfg = ck.get("state", {}), ck.get("config", {})
-        return {
-            "steps": st.get("step"),
-            "images_seen": st.get("images_seen"),
-            "wall_minutes": round(st.get("train_seconds", 0.0) / 60, 1),
-            "schedule_budget_minutes": round(st.get("budget_seconds", 0.0) / 60, 1),
-            "config": {k: v for k, v in cfg.items() if k not in ("labels", "train_data", "teacher")},
-        }
+STUDENT_RECIPE = (
+    "DynamicViT initialised from the teacher, predictors (PredictorLG) before blocks 3/6/9 "
+    "freshly initialised; hard Gumbel-softmax decisions (tau 1) with attention masking; "
+    "loss = CE(ls 0.1) + 2.0 * ratio loss (targets rho, rho^2, rho^3) + 0.5 * KL(teacher) "
+    "+ 0.5 * MSE on kept final tokens; predictors lr 1e-3, backbone lr x0.01 and frozen "
+    "for the first 15% of the schedule; cls_token and pos_embed frozen; teacher frozen"
+)
+
+
+def phase_record(ck: dict, previous: dict | None) -> dict:
+    """Steps, images and minutes of one training phase from its checkpoint. A checkpoint without a training
+    state (one rebuilt by models.recover_from_onnx) keeps the record of the card it was recovered from; a run
+    started with --init-student is recorded as a continuation of that earlier record."""
+    st, cfg = ck.get("state"), ck.get("config", {})
+    if st is None:
+        if previous is None:
+            raise ValueError("a checkpoint without a training state needs --previous-card (the card it came from)")
+        return previous
+    rec = {
+        "steps": st.get("step"),
+        "images_seen": st.get("images_seen"),
+        "wall_minutes": round(st.get("train_seconds", 0.0) / 60, 1),
+        "schedule_budget_minutes": round(st.get("budget_seconds", 0.0) / 60, 1),
+        "config": {k: v for k, v in cfg.items() if k not in ("labels", "train_data", "teacher")},
+    }
+    if cfg.get("init_student"):
+        if previous is None:
+            raise ValueError("a continued student (--init-student) needs --previous-card (the card it continued)")
+        rec["continued_from"] = previous
+        rec["images_seen_total"] = previous.get("images_seen_total", previous["images_seen"]) + rec["images_seen"]
+        rec["wall_minutes_total"] = round(
+            previous.get("wall_minutes_total", previous["wall_minutes"]) + rec["wall_minutes"], 1
+        )
+    return rec
+
+
+def training_block(
+    tck: dict, sck: dict, ev: dict, data_meta: dict, val_meta: dict, previous_card: dict | None = None
+) -> dict:
+    recipe = (previous_card or {}).get("training", {}).get("recipe", {})
+
+    def earlier(role: str) -> dict | None:
+        rec = recipe.get(role)
+        return None if rec is None else {k: v for k, v in rec.items() if k != "what"}
 
     per = ev["dynamicvit"]["per_ratio"]
     return {
@@ -185,15 +218,16 @@ def training_block(tck: dict, sck: dict, ev: dict, data_meta: dict, val_meta: di
                 "what": "DeiT (timm VisionTransformer layout) trained from scratch, cross-entropy with label "
                 "smoothing 0.1, AdamW wd 0.05 (none on biases / norms / cls / pos), warmup + cosine "
                 "fitted to a wall-clock budget, grad clip 1.0",
-                **phase(tck),
+                **phase_record(tck, earlier("teacher")),
             },
             "student": {
-                "what": "DynamicViT initialised from the teacher, predictors (PredictorLG) before blocks 3/6/9 "
-                "freshly initialised; hard Gumbel-softmax decisions (tau 1) with attention masking; "
-                "loss = CE(ls 0.1) + 2.0 * ratio loss (targets rho, rho^2, rho^3) + 0.5 * KL(teacher) "
-                "+ 0.5 * MSE on kept final tokens; predictors lr 1e-3, backbone lr x0.01 and frozen "
-                "for the first 15% of the schedule; cls_token and pos_embed frozen; teacher frozen",
-                **phase(sck),
+                "what": STUDENT_RECIPE
+                + (
+                    "; then continued with the same recipe (a new warmup + cosine schedule) from that student"
+                    if sck.get("config", {}).get("init_student")
+                    else ""
+                ),
+                **phase_record(sck, earlier("student")),
             },
             "hardware": "shared 2-core x86 CPU, PyTorch " + torch.__version__.split("+")[0],
             "paper_differences": "width and data scaled down to fit a few CPU hours; no mixup / cutmix / RandAugment; "
@@ -212,6 +246,10 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="public/models/demo")
     ap.add_argument("--samples-only", action="store_true")
     ap.add_argument("--fp16", action="store_true")
+    ap.add_argument(
+        "--previous-card",
+        help="card of the pair the checkpoints were recovered from / continued (keeps the earlier training record)",
+    )
     a = ap.parse_args(argv)
     labels_path = write_labels()
     write_samples(a.val)
@@ -230,6 +268,7 @@ def main(argv=None) -> int:
         ev,
         json.loads((Path(a.data) / "meta.json").read_text()),
         json.loads((Path(a.val) / "meta.json").read_text()),
+        json.loads(Path(a.previous_card).read_text()) if a.previous_card else None,
     )
     tpath = exp / "training.json"
     tpath.write_text(json.dumps(block, indent=1))

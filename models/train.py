@@ -73,6 +73,26 @@ class ArrayData:
         return x.contiguous(), y, masks.reshape(len(idx), -1)
 
 
+def random_resized_crop(
+    x: torch.Tensor, rng: np.random.Generator, min_scale: float, ratio: tuple[float, float] = (3 / 4, 4 / 3)
+) -> torch.Tensor:
+    """DeiT's RandomResizedCrop on a batch: per image, a box of area share U(min_scale, 1) and log-uniform
+    aspect ratio at a random place, resized back to the full size (bilinear). Boxes that do not fit are
+    clipped to the image. Only the training inputs change; object masks are never used in training."""
+    B = x.shape[0]
+    area = rng.uniform(min_scale, 1.0, B)
+    aspect = np.exp(rng.uniform(np.log(ratio[0]), np.log(ratio[1]), B))
+    w = np.clip(np.sqrt(area * aspect), 0.0, 1.0)  # box size as a share of the image side
+    h = np.clip(np.sqrt(area / aspect), 0.0, 1.0)
+    cx = rng.uniform(-(1.0 - w), 1.0 - w)  # box centre in [-1, 1] grid coordinates
+    cy = rng.uniform(-(1.0 - h), 1.0 - h)
+    theta = torch.zeros(B, 2, 3)
+    theta[:, 0, 0], theta[:, 0, 2] = torch.from_numpy(w).float(), torch.from_numpy(cx).float()
+    theta[:, 1, 1], theta[:, 1, 2] = torch.from_numpy(h).float(), torch.from_numpy(cy).float()
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
 def normalize_uint8(imgs: np.ndarray) -> torch.Tensor:
     x = torch.from_numpy(np.ascontiguousarray(imgs)).permute(0, 3, 1, 2).float().div_(255.0)
     return (x - MEAN) / STD
@@ -248,7 +268,8 @@ def run(args) -> None:
         tck = torch.load(args.teacher, map_location="cpu", weights_only=False)
         tsd = checkpoint_filter_fn(tck)
         embed_dim, num_classes = width_from_state(tsd)
-        arch.update({k: v for k, v in tck.get("config", {}).items() if k in arch})  # the teacher's shape wins
+        backbone_keys = ("embed_dim", "num_heads", "depth", "patch_size", "img_size")
+        arch.update({k: v for k, v in tck.get("config", {}).items() if k in backbone_keys})  # the teacher's shape wins
         arch["embed_dim"] = embed_dim
         cfg = demo_config(arch, args.keep_ratio)
         teacher = build_teacher(cfg, num_classes)
@@ -310,7 +331,10 @@ def run(args) -> None:
         "device": str(device),
         "threads": args.threads,
         "seed": args.seed,
-        "augmentation": "random horizontal flip",
+        "augmentation": "random horizontal flip"
+        + (
+            f", random resized crop (area {args.crop_min_scale:g}-1, aspect 3/4-4/3)" if args.crop_min_scale < 1 else ""
+        ),
     }
     if args.phase == "student":
         config.update(
@@ -371,6 +395,8 @@ def run(args) -> None:
         flip = rng.random(args.batch) < 0.5
         t0 = time.time()
         x, y, _ = train.batch(idx, flip)
+        if args.crop_min_scale < 1.0:
+            x = random_resized_crop(x, rng, args.crop_min_scale)
         x, y = x.to(device, non_blocking=True), y.to(device)
         if teacher is None:
             logits = model(x)
@@ -485,6 +511,12 @@ def parse(argv=None):
     ap.add_argument("--keep-ratio", type=float, help="target rho of the student (required for it)")
     ap.add_argument("--backbone-lr-scale", type=float, default=0.01)
     ap.add_argument("--freeze-backbone", type=float, default=0.15, help="backbone frozen for this share")
+    ap.add_argument(
+        "--crop-min-scale",
+        type=float,
+        default=1.0,
+        help="RandomResizedCrop as DeiT trains, smallest area share (1 = off; DeiT uses 0.08 on ImageNet)",
+    )
     ap.add_argument("--threads", type=int, default=0, help="0 = auto (1 or 2 by measured speed)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cpu", action="store_true")

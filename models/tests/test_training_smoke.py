@@ -141,3 +141,49 @@ def test_train_cli_resumes(tmp_path):
         ]
     )
     assert torch.load(tmp_path / "s" / "ckpt.pth", weights_only=False)["step"] == 1
+
+
+def test_random_resized_crop_is_seeded_and_stays_in_range():
+    from models.train import random_resized_crop
+
+    x = torch.linspace(-1.0, 1.0, 224).expand(2, 3, 224, 224).contiguous()  # a horizontal ramp
+    a = random_resized_crop(x, np.random.default_rng(3), 0.35)
+    b = random_resized_crop(x, np.random.default_rng(3), 0.35)
+    assert a.shape == x.shape and torch.equal(a, b)
+    assert a.min() >= -1.0 and a.max() <= 1.0  # bilinear samples of the input, border-padded
+    # a crop magnifies: the ramp's step per pixel shrinks to the box width, sqrt(area * aspect) >= sqrt(0.35 * 3/4)
+    width = (a[:, 0, 0, 1:] - a[:, 0, 0, :-1]).mean(-1) / (x[:, 0, 0, 1:] - x[:, 0, 0, :-1]).mean(-1)
+    assert ((width >= (0.35 * 0.75) ** 0.5 - 1e-4) & (width <= 1 + 1e-4)).all()
+    assert not torch.allclose(a, x)
+
+
+def test_student_continues_from_a_recovered_pair(tmp_path):
+    """A recovered teacher carries stages 0 in its config: the student still gets its predictors, and a
+    student started with --init-student records where it continued from."""
+    from models.export_demo import phase_record
+    from models.train import main
+
+    data = tmp_path / "data"
+    generate(str(data), 4, seed=5)
+    teacher = VisionTransformer(TINY, NUM_CLASSES)
+    cfg = {"embed_dim": 16, "num_heads": 2, "depth": 12, "patch_size": 16, "img_size": 224, "stages": 0}
+    torch.save({"model": teacher.state_dict(), "config": {**cfg, "pruning_loc": []}}, tmp_path / "t.pth")
+    student = DynamicVisionTransformer(TINY, NUM_CLASSES)
+    student.load_state_dict(teacher.state_dict(), strict=False)
+    torch.save({"model": student.state_dict(), "config": {**cfg, "stages": 3}}, tmp_path / "s.pth")
+    common = ["--data", str(data), "--val", str(data), "--batch", "2", "--threads", "1", "--keep-ratio", "0.7"]
+    main(
+        ["student", "--teacher", str(tmp_path / "t.pth"), "--init-student", str(tmp_path / "s.pth")]
+        + ["--out", str(tmp_path / "run"), "--max-steps-this-run", "1", *common]
+    )
+    ck = torch.load(tmp_path / "run" / "ckpt.pth", weights_only=False)
+    assert ck["step"] == 1 and ck["config"]["pruning_loc"] == [3, 6, 9]
+    earlier = {"steps": 10, "images_seen": 240, "wall_minutes": 2.0}
+    rec = phase_record(ck, earlier)
+    assert rec["continued_from"] == earlier and rec["images_seen_total"] == 242
+    with pytest.raises(ValueError, match="previous-card"):
+        phase_record(ck, None)
+    recovered = torch.load(tmp_path / "s.pth", weights_only=False)
+    assert phase_record(recovered, earlier) == earlier
+    with pytest.raises(ValueError, match="previous-card"):
+        phase_record(recovered, None)
