@@ -160,6 +160,7 @@ def training_block(
         rec = recipe.get(role)
         return None if rec is None else {k: v for k, v in rec.items() if k != "what"}
 
+    student = phase_record(sck, earlier("student"))  # a recovered continued student stays marked as continued
     per = ev["dynamicvit"]["per_ratio"]
     return {
         "dataset": {
@@ -224,10 +225,10 @@ def training_block(
                 "what": STUDENT_RECIPE
                 + (
                     "; then continued with the same recipe (a new warmup + cosine schedule) from that student"
-                    if sck.get("config", {}).get("init_student")
+                    if "continued_from" in student
                     else ""
                 ),
-                **phase_record(sck, earlier("student")),
+                **student,
             },
             "hardware": "shared 2-core x86 CPU, PyTorch " + torch.__version__.split("+")[0],
             "paper_differences": "width and data scaled down to fit a few CPU hours; no mixup / cutmix / RandAugment; "
